@@ -1,0 +1,85 @@
+// How many jobs one execution can take, from the steps alone: history events against Standard's
+// 25,000-event limit and bytes against the 262,144-byte payload limit (see aws-limits.md).
+import { ITERATOR_FIELD, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings } from "../functions/moveToEnd";
+import { stepHistoryEvents, stepResultBytes, type StepSpec } from "./steps";
+
+export const HISTORY_EVENT_LIMIT = 25_000;
+
+/** Every step's state plus MoveToEnd (a Lambda task) and NextJob (a Choice). */
+export const ITERATOR_TRANSITIONS_PER_JOB = 2;
+export const ITERATOR_EVENTS_PER_JOB = 5 + 2;
+/** ExecutionStarted, Prepare (5), the first NextJob (2), Done (2), ExecutionSucceeded. */
+export const ITERATOR_FIXED_EVENTS = 1 + 5 + 2 + 2 + 1;
+
+/** `,"done":true`, added to every job. */
+export const DONE_BYTES = Buffer.byteLength(`,"done":true`);
+/** Room the runtime guard keeps for results larger than declared and the task's envelope. */
+export const PAYLOAD_MARGIN_BYTES = 8_192;
+
+export interface Limits {
+    maxJobs?: number;
+    maxJobBytes?: number;
+}
+
+export interface Capacity {
+    transitionsPerJob: number;
+    historyEventsPerJob: number;
+    /** History events an execution spends besides its jobs. */
+    fixedHistoryEvents: number;
+    /** Bytes a job grows by when all its steps have run. */
+    growthPerJobBytes: number;
+    /** Jobs one Standard execution can take before 25,000 events; null for Express (no history limit). */
+    maxJobsByHistory: number | null;
+    /** Jobs that fit in 262,144 bytes when each is `limits.maxJobBytes`; null when that is not declared. */
+    maxJobsByPayload: number | null;
+    /** The smaller of the two, and which bound it is. */
+    maxJobs: number | null;
+    boundBy: "history" | "payload" | null;
+    /** Whether `limits.maxJobs` fits; null when limits are not declared. */
+    fitsDeclaredLimits: boolean | null;
+}
+
+export function growthPerJobBytes(steps: StepSpec[]): number {
+    return steps.reduce((sum, step) => sum + stepResultBytes(step), DONE_BYTES);
+}
+
+export function runtimeSettings(steps: StepSpec[]): Settings {
+    return { payloadLimitBytes: STEP_FUNCTIONS_PAYLOAD_LIMIT, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
+}
+
+/** Bytes of `{"jobs":[]}` and the bookkeeping at its largest, for a list of `maxJobs`. */
+function envelopeBytes(maxJobs: number): number {
+    const book = { offset: maxJobs, processed: maxJobs, next: "handover" };
+    return Buffer.byteLength(JSON.stringify({ jobs: [], [ITERATOR_FIELD]: book }));
+}
+
+export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}): Capacity {
+    const transitionsPerJob = steps.length + ITERATOR_TRANSITIONS_PER_JOB;
+    const historyEventsPerJob = steps.reduce((sum, s) => sum + stepHistoryEvents(s), ITERATOR_EVENTS_PER_JOB);
+    const growth = growthPerJobBytes(steps);
+    const maxJobsByHistory = type === "EXPRESS" ? null : Math.floor((HISTORY_EVENT_LIMIT - ITERATOR_FIXED_EVENTS) / historyEventsPerJob);
+
+    let maxJobsByPayload: number | null = null;
+    if (limits.maxJobBytes !== undefined) {
+        // Each finished job: itself, its results and done, and the comma between array items.
+        const perJob = limits.maxJobBytes + growth + 1;
+        const room = STEP_FUNCTIONS_PAYLOAD_LIMIT - PAYLOAD_MARGIN_BYTES - envelopeBytes(limits.maxJobs ?? 1_000_000);
+        maxJobsByPayload = Math.max(0, Math.floor(room / perJob));
+    }
+    const bounds = [
+        ["history", maxJobsByHistory],
+        ["payload", maxJobsByPayload],
+    ].filter((b): b is ["history" | "payload", number] => b[1] !== null);
+    const tightest = bounds.sort((a, b) => a[1] - b[1])[0];
+    return {
+        transitionsPerJob,
+        historyEventsPerJob,
+        fixedHistoryEvents: ITERATOR_FIXED_EVENTS,
+        growthPerJobBytes: growth,
+        maxJobsByHistory,
+        maxJobsByPayload,
+        maxJobs: tightest?.[1] ?? null,
+        boundBy: tightest?.[0] ?? null,
+        fitsDeclaredLimits: limits.maxJobs === undefined || tightest === undefined ? null : limits.maxJobs <= tightest[1],
+    };
+}

@@ -1,0 +1,87 @@
+// Builds the state machine's ASL from resolved steps. Pure: same spec, same definition, no Pulumi.
+//
+//   Prepare ─▶ NextJob ─(bookkeeping gone)─▶ Done
+//                 │ ▲
+//                 ▼ └──── MoveToEnd ◀── step N ◀── … ◀── step 1
+//
+// Prepare (the MoveToEnd function, action "start") validates the input and brings the first
+// unfinished job to jobs[0]; the steps work on jobs[0]; MoveToEnd marks it done, rotates it to the
+// end and skips finished jobs. When none is left it restores the caller's order and drops the
+// bookkeeping field, which is all NextJob looks at: no `done:false` is needed, an empty list ends at once.
+import { INVALID_INPUT, ITERATOR_FIELD, PAYLOAD_TOO_LARGE, type Settings } from "../functions/moveToEnd";
+import { compact, LAMBDA_TRANSIENT_RETRY, stepState, type Json, type StepSpec } from "./steps";
+
+export const STATE = {
+    prepare: "Prepare",
+    nextJob: "NextJob",
+    moveToEnd: "MoveToEnd",
+    done: "Done",
+    readError: "ReadError",
+    failed: "Failed",
+} as const;
+
+export type OnJobError = "fail" | "record";
+
+export interface DefinitionSpec {
+    steps: StepSpec[];
+    moveToEndArn: string;
+    onJobError: OnJobError;
+    settings: Settings;
+    timeoutSeconds?: number;
+    comment?: string;
+}
+
+export type StateMachineDefinition = { StartAt: string; States: Record<string, Record<string, Json>> } & Record<string, Json>;
+
+/** Errors the MoveToEnd function raises on purpose; they end the execution with a readable cause. */
+const WORKFLOW_ERRORS = [INVALID_INPUT, PAYLOAD_TOO_LARGE];
+
+function moveToEndTask(spec: DefinitionSpec, action: "start" | "advance", next: string): Record<string, Json> {
+    return {
+        Type: "Task",
+        Resource: spec.moveToEndArn,
+        // No ResultPath: the default, "$", makes the function's return value the new state.
+        Parameters: { action, "state.$": "$", settings: spec.settings as unknown as Json },
+        TimeoutSeconds: 30,
+        Retry: [LAMBDA_TRANSIENT_RETRY as unknown as Json],
+        Catch: [{ ErrorEquals: WORKFLOW_ERRORS, Next: STATE.readError }],
+        Next: next,
+    };
+}
+
+export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
+    const first = spec.steps[0].name;
+    const states: Record<string, Record<string, Json>> = {
+        [STATE.prepare]: moveToEndTask(spec, "start", STATE.nextJob),
+        [STATE.nextJob]: {
+            Type: "Choice",
+            Choices: [{ Not: { Variable: `$.${ITERATOR_FIELD}`, IsPresent: true }, Next: STATE.done }],
+            Default: first,
+        },
+    };
+    spec.steps.forEach((step, i) => {
+        const state: Record<string, Json> = { ...stepState(step), Next: spec.steps[i + 1]?.name ?? STATE.moveToEnd };
+        if (spec.onJobError === "record") {
+            // The job keeps {Error, Cause} and goes straight to MoveToEnd, which marks it done.
+            state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.jobs[0].error", Next: STATE.moveToEnd }];
+        }
+        states[step.name] = state;
+    });
+    Object.assign(states, {
+        [STATE.moveToEnd]: moveToEndTask(spec, "advance", STATE.nextJob),
+        [STATE.done]: { Type: "Succeed" },
+        // The Lambda runtime reports a thrown error's Cause as JSON; keep just its message.
+        [STATE.readError]: {
+            Type: "Pass",
+            Parameters: { "Error.$": "$.Error", "Cause.$": "States.StringToJson($.Cause)" },
+            Next: STATE.failed,
+        },
+        [STATE.failed]: { Type: "Fail", ErrorPath: "$.Error", CausePath: "$.Cause.errorMessage" },
+    });
+    return compact({
+        Comment: spec.comment ?? "Processes a list of jobs one after another (iterator-workflow).",
+        StartAt: STATE.prepare,
+        TimeoutSeconds: spec.timeoutSeconds,
+        States: states as unknown as Json,
+    }) as StateMachineDefinition;
+}

@@ -1,0 +1,80 @@
+// IAM documents as pure functions of resolved ARNs, so tests can compare them whole.
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: { [operator: string]: { [key: string]: string | string[] } };
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+export interface TrustStatement {
+    Effect: "Allow";
+    Principal: { Service: string };
+    Action: "sts:AssumeRole";
+    Condition?: Statement["Condition"];
+}
+
+export function assumeRolePolicy(service: string, sourceAccount?: string): { Version: "2012-10-17"; Statement: TrustStatement[] } {
+    const statement: TrustStatement = { Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" };
+    // Guards against the confused deputy: only this account's state machines may assume the role.
+    if (sourceAccount !== undefined) statement.Condition = { StringEquals: { "aws:SourceAccount": sourceAccount } };
+    return { Version: "2012-10-17", Statement: [statement] };
+}
+
+/** The MoveToEnd function writes its logs and nothing else. */
+export function functionPolicy(logGroupArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` }],
+    };
+}
+
+export interface StateMachinePolicyInput {
+    /** Every function the definition invokes, exact ARNs. */
+    functionArns: string[];
+    /** What `task` steps declared they need. */
+    taskStatements: Statement[];
+    logging: boolean;
+    tracing: boolean;
+}
+
+export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocument {
+    const statements: Statement[] = [
+        { Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [...new Set(input.functionArns)].sort() },
+        ...input.taskStatements,
+    ];
+    if (input.logging) {
+        // Step Functions' log delivery calls are not resource-scoped: AWS documents Resource "*" for them
+        // (developer guide, "IAM policies for logging to CloudWatch Logs").
+        statements.push({
+            Sid: "DeliverLogs",
+            Effect: "Allow",
+            Action: [
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+            ],
+            Resource: "*",
+        });
+    }
+    if (input.tracing) {
+        // X-Ray's trace and sampling APIs take no resource ARN; AWS requires Resource "*".
+        statements.push({
+            Sid: "WriteTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+            Resource: "*",
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}

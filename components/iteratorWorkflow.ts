@@ -1,0 +1,159 @@
+// The IteratorWorkflow component: thin Pulumi wiring around the pure builders in this folder.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
+import { buildDefinition } from "./definition";
+import { assumeRolePolicy, functionPolicy, stateMachinePolicy, type Statement } from "./iam";
+import { moveToEndCode } from "./moveToEndCode";
+import { stepFunctionArns, type StepSpec } from "./steps";
+import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
+import { ArgsError, validateArgs } from "./validate";
+
+export const COMPONENT_TYPE = "iterator-workflow:index:IteratorWorkflow";
+
+/** Resolves a step's Pulumi Inputs into the plain spec the builders take. */
+export function resolveStep(step: StepArgs): pulumi.Output<StepSpec> {
+    switch (step.kind) {
+        case "pass":
+            return pulumi.output({ ...step });
+        case "lambda": {
+            const { function: fn, ...rest } = step;
+            const arn = aws.lambda.Function.isInstance(fn) ? fn.arn : pulumi.output(fn);
+            return arn.apply((functionArn) => ({ ...rest, functionArn }));
+        }
+        case "activity": {
+            const { activity, ...rest } = step;
+            const arn = aws.sfn.Activity.isInstance(activity) ? activity.arn : pulumi.output(activity);
+            return arn.apply((activityArn) => ({ ...rest, activityArn }));
+        }
+        case "task": {
+            const { policyStatements: _grants, ...rest } = step;
+            return pulumi.output(rest) as pulumi.Output<StepSpec>;
+        }
+    }
+}
+
+function resolveStatements(steps: StepArgs[]): pulumi.Output<Statement[]> {
+    const declared: PolicyStatement[] = steps.flatMap((s) => (s.kind === "task" ? (s.policyStatements ?? []) : []));
+    return pulumi.output(declared).apply((list) => list.map((s) => ({ ...s, Effect: s.Effect ?? "Allow" }) as Statement));
+}
+
+export class IteratorWorkflow extends pulumi.ComponentResource {
+    public readonly stateMachine: aws.sfn.StateMachine;
+    public readonly stateMachineArn: pulumi.Output<string>;
+    public readonly stateMachineName: pulumi.Output<string>;
+    public readonly moveToEndFunction: aws.lambda.Function;
+    public readonly moveToEndRole: aws.iam.Role;
+    public readonly stateMachineRole: aws.iam.Role;
+    /** The ASL the state machine runs, as deployed. */
+    public readonly definition: pulumi.Output<string>;
+    /** Jobs per execution under AWS's history and payload limits, for the declared `limits`. */
+    public readonly capacity: pulumi.Output<Capacity>;
+
+    constructor(name: string, args: IteratorWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(COMPONENT_TYPE, name, {}, opts);
+        try {
+            validateArgs(args);
+        } catch (err) {
+            // RunError makes `pulumi preview` print the one line, without a stack trace.
+            if (err instanceof ArgsError) throw new pulumi.RunError(`IteratorWorkflow "${name}": ${err.message}`);
+            throw err;
+        }
+        const parent = { parent: this };
+        const type = args.type ?? "STANDARD";
+        const logLevel = args.logging?.level ?? "ERROR";
+        const logging = logLevel !== "OFF";
+        const tracing = args.tracing ?? false;
+        const retentionInDays = args.logging?.retentionInDays ?? 30;
+        const tags = args.tags;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+
+        // MoveToEnd: its own role, allowed only to write to its own log group.
+        const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags }, parent);
+        this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags }, parent);
+        const functionRolePolicy = new aws.iam.RolePolicy(
+            `${name}-move-to-end`,
+            { role: this.moveToEndRole.id, policy: functionLogGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn))) },
+            parent,
+        );
+        this.moveToEndFunction = new aws.lambda.Function(
+            `${name}-move-to-end`,
+            {
+                description: "iterator-workflow: marks jobs[0] done and moves it to the end of the list",
+                runtime: aws.lambda.Runtime.NodeJS22dX,
+                architectures: ["arm64"],
+                memorySize: 128,
+                timeout: 10,
+                handler: "index.handler",
+                role: this.moveToEndRole.arn,
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(moveToEndCode()) }),
+                loggingConfig: { logFormat: "JSON", logGroup: functionLogGroup.name },
+                tags,
+            },
+            { parent: this, dependsOn: [functionRolePolicy] },
+        );
+
+        const steps = pulumi.all(args.steps.map(resolveStep));
+        this.capacity = steps.apply((resolved) => computeCapacity(resolved, type, args.limits));
+        this.definition = pulumi.all([steps, this.moveToEndFunction.arn]).apply(([resolved, moveToEndArn]) =>
+            JSON.stringify(
+                buildDefinition({
+                    steps: resolved,
+                    moveToEndArn,
+                    onJobError: args.onJobError ?? "fail",
+                    settings: runtimeSettings(resolved),
+                    timeoutSeconds: args.timeoutSeconds,
+                }),
+                null,
+                2,
+            ),
+        );
+
+        this.stateMachineRole = new aws.iam.Role(
+            `${name}-states`,
+            { assumeRolePolicy: account.apply((id) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", id))), tags },
+            parent,
+        );
+        const stateMachineRolePolicy = new aws.iam.RolePolicy(
+            `${name}-states`,
+            {
+                role: this.stateMachineRole.id,
+                policy: pulumi.all([steps, this.moveToEndFunction.arn, resolveStatements(args.steps)]).apply(([resolved, moveToEndArn, taskStatements]) =>
+                    JSON.stringify(
+                        stateMachinePolicy({ functionArns: [moveToEndArn, ...resolved.flatMap(stepFunctionArns)], taskStatements, logging, tracing }),
+                    ),
+                ),
+            },
+            parent,
+        );
+        const logGroup = logging
+            ? new aws.cloudwatch.LogGroup(`${name}-states`, { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays, tags }, parent)
+            : undefined;
+
+        // Step Functions checks the role's logging rights when the machine is created: the policy goes first.
+        this.stateMachine = new aws.sfn.StateMachine(
+            name,
+            {
+                type,
+                roleArn: this.stateMachineRole.arn,
+                definition: this.definition,
+                loggingConfiguration: logGroup
+                    ? { level: logLevel, includeExecutionData: args.logging?.includeExecutionData ?? false, logDestination: pulumi.interpolate`${logGroup.arn}:*` }
+                    : { level: "OFF" },
+                tracingConfiguration: { enabled: tracing },
+                tags,
+            },
+            { parent: this, dependsOn: [stateMachineRolePolicy] },
+        );
+        this.stateMachineArn = this.stateMachine.arn;
+        this.stateMachineName = this.stateMachine.name;
+
+        this.registerOutputs({
+            stateMachineArn: this.stateMachineArn,
+            stateMachineName: this.stateMachineName,
+            moveToEndFunctionName: this.moveToEndFunction.name,
+            definition: this.definition,
+            capacity: this.capacity,
+        });
+    }
+}

@@ -1,0 +1,166 @@
+// Step kinds as plain data, after every Pulumi Input has been resolved. Each kind knows the ASL
+// state it becomes, what it costs in history, and what it may add to a job; nothing here needs Pulumi.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** An ASL Retrier, as Step Functions takes it. */
+export interface Retrier {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxAttempts?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: "FULL" | "NONE";
+}
+
+/** AWS's advice for Lambda tasks: retry the service's transient errors (see aws-limits.md). */
+export const LAMBDA_TRANSIENT_RETRY: Retrier = {
+    ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+    IntervalSeconds: 1,
+    MaxAttempts: 3,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+};
+
+/** What a step whose result size cannot be known at deploy time is assumed to add to a job. */
+export const DEFAULT_MAX_RESULT_BYTES = 256;
+
+interface StepBase {
+    /** The state's name in the state machine. */
+    name: string;
+    /** The job field that receives the step's result. */
+    resultKey: string;
+}
+
+export interface PassStepSpec extends StepBase {
+    kind: "pass";
+    result: Json;
+}
+
+export interface LambdaStepSpec extends StepBase {
+    kind: "lambda";
+    functionArn: string;
+    retry?: Retrier[];
+    timeoutSeconds?: number;
+    maxResultBytes?: number;
+}
+
+export interface ActivityStepSpec extends StepBase {
+    kind: "activity";
+    activityArn: string;
+    heartbeatSeconds?: number;
+    timeoutSeconds?: number;
+    maxResultBytes?: number;
+}
+
+export interface TaskStepSpec extends StepBase {
+    kind: "task";
+    resource: string;
+    /** Paths in the parameters read the job, not the whole state: the job is the task's input. */
+    parameters?: { [key: string]: Json };
+    resultSelector?: { [key: string]: Json };
+    retry?: Retrier[];
+    timeoutSeconds?: number;
+    heartbeatSeconds?: number;
+    maxResultBytes?: number;
+}
+
+export type StepSpec = PassStepSpec | LambdaStepSpec | ActivityStepSpec | TaskStepSpec;
+export type StepKind = StepSpec["kind"];
+export const STEP_KINDS: readonly StepKind[] = ["pass", "lambda", "activity", "task"];
+
+export const HEAD_JOB = "$.jobs[0]";
+
+/** The ASL state for one step, working on jobs[0] and storing its result there. */
+export function stepState(step: StepSpec): Record<string, Json> {
+    const resultPath = `${HEAD_JOB}.${step.resultKey}`;
+    switch (step.kind) {
+        case "pass":
+            return { Type: "Pass", Result: step.result, ResultPath: resultPath };
+        case "lambda":
+            // The function ARN as Resource hands the job to the function and returns its value as is,
+            // without lambda:invoke's response envelope, which would only bloat the state.
+            return compact({
+                Type: "Task",
+                Resource: step.functionArn,
+                InputPath: HEAD_JOB,
+                ResultPath: resultPath,
+                TimeoutSeconds: step.timeoutSeconds,
+                Retry: retriers(step.retry ?? [LAMBDA_TRANSIENT_RETRY]),
+            });
+        case "activity":
+            return compact({
+                Type: "Task",
+                Resource: step.activityArn,
+                InputPath: HEAD_JOB,
+                ResultPath: resultPath,
+                HeartbeatSeconds: step.heartbeatSeconds,
+                TimeoutSeconds: step.timeoutSeconds,
+            });
+        case "task":
+            return compact({
+                Type: "Task",
+                Resource: step.resource,
+                InputPath: HEAD_JOB,
+                Parameters: step.parameters,
+                ResultSelector: step.resultSelector,
+                ResultPath: resultPath,
+                HeartbeatSeconds: step.heartbeatSeconds,
+                TimeoutSeconds: step.timeoutSeconds,
+                Retry: retriers(step.retry ?? []),
+            });
+        default:
+            return assertNever(step);
+    }
+}
+
+/**
+ * History events one run of the step writes (API reference, HistoryEvent): Entered and Exited for
+ * every state, plus Scheduled, Started and Succeeded for a task; integrations that wait for a job
+ * (.sync) or a token also write Submitted. Retries come on top.
+ */
+export function stepHistoryEvents(step: StepSpec): number {
+    switch (step.kind) {
+        case "pass":
+            return 2;
+        case "lambda":
+        case "activity":
+            return 5;
+        case "task":
+            return /\.(sync(:\d+)?|waitForTaskToken)$/.test(step.resource) ? 6 : 5;
+        default:
+            return assertNever(step);
+    }
+}
+
+/** Bytes the step's result adds to a job: `,"key":value`. */
+export function stepResultBytes(step: StepSpec): number {
+    const field = Buffer.byteLength(`,${JSON.stringify(step.resultKey)}:`, "utf8");
+    switch (step.kind) {
+        case "pass":
+            return field + Buffer.byteLength(JSON.stringify(step.result), "utf8");
+        case "lambda":
+        case "activity":
+        case "task":
+            return field + (step.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+        default:
+            return assertNever(step);
+    }
+}
+
+export function stepFunctionArns(step: StepSpec): string[] {
+    return step.kind === "lambda" ? [step.functionArn] : [];
+}
+
+function retriers(list: Retrier[]): Json | undefined {
+    return list.length === 0 ? undefined : (list as unknown as Json);
+}
+
+/** Drops undefined fields so the definition holds only what was asked for. */
+export function compact(state: Record<string, Json | undefined>): Record<string, Json> {
+    return Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)) as Record<string, Json>;
+}
+
+export function assertNever(value: never): never {
+    throw new Error(`unexpected step kind ${JSON.stringify((value as { kind?: unknown }).kind)}`);
+}

@@ -1,0 +1,96 @@
+// The component's public argument types: what a user writes, where ARNs may still be Pulumi Inputs.
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Json, Retrier } from "./steps";
+
+export type { Json, Retrier } from "./steps";
+
+export interface PolicyStatement {
+    Effect?: "Allow" | "Deny";
+    Action: string | string[];
+    Resource: pulumi.Input<string> | pulumi.Input<string>[];
+    Condition?: { [operator: string]: { [key: string]: string | string[] } };
+}
+
+interface StepArgsBase {
+    /** The state's name: 1-80 characters, unique, not one of the component's own state names. */
+    name: string;
+    /** The job field that receives the step's result, e.g. `firstResult`. */
+    resultKey: string;
+}
+
+/** Stores a fixed `result` on the job; what the seed pattern uses. */
+export interface PassStepArgs extends StepArgsBase {
+    kind: "pass";
+    result: Json;
+}
+
+/** Invokes a Lambda function with the job as payload and stores what it returns. */
+export interface LambdaStepArgs extends StepArgsBase {
+    kind: "lambda";
+    function: aws.lambda.Function | pulumi.Input<string>;
+    /** Replaces the default retry of AWS's transient Lambda errors; `[]` retries nothing. */
+    retry?: Retrier[];
+    timeoutSeconds?: number;
+    /** The largest result the function returns, for the payload budget. Default 256. */
+    maxResultBytes?: number;
+}
+
+/** Hands the job to an activity worker and stores its output. */
+export interface ActivityStepArgs extends StepArgsBase {
+    kind: "activity";
+    activity: aws.sfn.Activity | pulumi.Input<string>;
+    heartbeatSeconds?: number;
+    timeoutSeconds?: number;
+    maxResultBytes?: number;
+}
+
+/** Any other service integration, e.g. `arn:aws:states:::ecs:runTask.sync`, with the IAM it needs. */
+export interface TaskStepArgs extends StepArgsBase {
+    kind: "task";
+    resource: pulumi.Input<string>;
+    /** ASL Parameters; their paths read the job (the task's input is jobs[0]). */
+    parameters?: pulumi.Input<{ [key: string]: pulumi.Input<Json> }>;
+    resultSelector?: { [key: string]: Json };
+    /** What the state machine role must be allowed to do for this task. */
+    policyStatements?: PolicyStatement[];
+    retry?: Retrier[];
+    timeoutSeconds?: number;
+    heartbeatSeconds?: number;
+    maxResultBytes?: number;
+}
+
+export type StepArgs = PassStepArgs | LambdaStepArgs | ActivityStepArgs | TaskStepArgs;
+
+export type OnJobError = "fail" | "record";
+export type WorkflowType = "STANDARD" | "EXPRESS";
+export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
+
+export interface LoggingArgs {
+    /** Default `ERROR`; `OFF` creates no log group. */
+    level?: LogLevel;
+    /** Default false: job data stays out of the logs. */
+    includeExecutionData?: boolean;
+    /** Default 30. */
+    retentionInDays?: number;
+}
+
+export interface WorkflowLimits {
+    /** The longest list of jobs one execution should take. */
+    maxJobs?: number;
+    /** The largest job, serialized, before any step has run. */
+    maxJobBytes?: number;
+}
+
+export interface IteratorWorkflowArgs {
+    steps: StepArgs[];
+    /** `fail` (default): the execution stops at the failing step, state kept for redrive. `record`: the error is stored on the job and the loop goes on. */
+    onJobError?: OnJobError;
+    type?: WorkflowType;
+    logging?: LoggingArgs;
+    tracing?: boolean;
+    /** The whole execution's timeout. */
+    timeoutSeconds?: number;
+    tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    limits?: WorkflowLimits;
+}

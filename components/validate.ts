@@ -1,0 +1,152 @@
+// Checks the component's arguments, whether they come from TypeScript or from stack config, and
+// says what is wrong in one line that names the field. Values still being Pulumi Inputs are let through.
+import { STATE } from "./definition";
+import { STEP_KINDS } from "./steps";
+import type { IteratorWorkflowArgs, StepArgs } from "./types";
+
+/** The component's own state names; a step may not take one. */
+export const RESERVED_STATE_NAMES: readonly string[] = Object.values(STATE);
+/** Job fields the component writes itself. */
+export const RESERVED_RESULT_KEYS = ["done", "error"] as const;
+
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export class ArgsError extends Error {
+    constructor(
+        readonly field: string,
+        readonly problem: string,
+    ) {
+        super(`${field}: ${problem}`);
+        this.name = "ArgsError";
+    }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v) ?? String(v)).slice(0, 80);
+
+function onlyKeys(value: Obj, field: string, allowed: readonly string[]): void {
+    for (const key of Object.keys(value)) {
+        if (!allowed.includes(key)) throw new ArgsError(`${field}.${key}`, `unknown key; expected one of ${allowed.join(", ")}`);
+    }
+}
+
+function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || !allowed.includes(value as T)) throw new ArgsError(field, `must be one of ${allowed.join(", ")}, got ${show(value)}`);
+    return value as T;
+}
+
+function wholeNumber(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        throw new ArgsError(field, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
+    }
+    return value;
+}
+
+function present(value: unknown, field: string, what: string): void {
+    if (value === undefined || value === null || value === "") throw new ArgsError(field, `is required: ${what}`);
+}
+
+function retry(value: unknown, field: string): void {
+    if (value === undefined) return;
+    if (!Array.isArray(value)) throw new ArgsError(field, `must be a list of ASL retriers, got ${show(value)}`);
+    value.forEach((r, i) => {
+        if (!isObj(r) || !Array.isArray(r.ErrorEquals) || r.ErrorEquals.length === 0 || !r.ErrorEquals.every((e) => typeof e === "string")) {
+            throw new ArgsError(`${field}[${i}].ErrorEquals`, "must be a non-empty list of error names");
+        }
+        onlyKeys(r, `${field}[${i}]`, ["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy"]);
+    });
+}
+
+const STEP_KEYS: Record<StepArgs["kind"], readonly string[]> = {
+    pass: ["kind", "name", "resultKey", "result"],
+    lambda: ["kind", "name", "resultKey", "function", "retry", "timeoutSeconds", "maxResultBytes"],
+    activity: ["kind", "name", "resultKey", "activity", "heartbeatSeconds", "timeoutSeconds", "maxResultBytes"],
+    task: ["kind", "name", "resultKey", "resource", "parameters", "resultSelector", "policyStatements", "retry", "timeoutSeconds", "heartbeatSeconds", "maxResultBytes"],
+};
+
+/** Validates one step; `field` is where the user wrote it, e.g. `steps[1]`. */
+export function validateStep(step: unknown, field: string): StepArgs {
+    if (!isObj(step)) throw new ArgsError(field, `must be an object with kind, name and resultKey, got ${show(step)}`);
+    const kind = oneOf(step.kind, `${field}.kind`, STEP_KINDS);
+    if (kind === undefined) throw new ArgsError(`${field}.kind`, `is required: one of ${STEP_KINDS.join(", ")}`);
+    onlyKeys(step, field, STEP_KEYS[kind]);
+
+    const name = step.name;
+    if (typeof name !== "string" || name.length < 1 || [...name].length > 80) throw new ArgsError(`${field}.name`, `must be a state name of 1 to 80 characters, got ${show(name)}`);
+    // Control characters break the console and the history API's JSON; AWS rejects them too.
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new ArgsError(`${field}.name`, `must not contain control characters, got ${show(name)}`);
+    if (RESERVED_STATE_NAMES.includes(name)) throw new ArgsError(`${field}.name`, `"${name}" is one of the component's own states (${RESERVED_STATE_NAMES.join(", ")}); pick another name`);
+
+    const key = step.resultKey;
+    if (typeof key !== "string" || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key)) {
+        throw new ArgsError(`${field}.resultKey`, `must be a field name of letters, digits and _ that does not start with a digit, got ${show(key)}`);
+    }
+    if ((RESERVED_RESULT_KEYS as readonly string[]).includes(key)) throw new ArgsError(`${field}.resultKey`, `"${key}" is written by the component itself; pick another key`);
+
+    wholeNumber(step.timeoutSeconds, `${field}.timeoutSeconds`, 1, 99_999_999);
+    wholeNumber(step.heartbeatSeconds, `${field}.heartbeatSeconds`, 1, 99_999_999);
+    wholeNumber(step.maxResultBytes, `${field}.maxResultBytes`, 0, 262_144);
+    retry(step.retry, `${field}.retry`);
+    switch (kind) {
+        case "pass":
+            if (!("result" in step) || step.result === undefined) throw new ArgsError(`${field}.result`, "is required: the value to store on each job");
+            break;
+        case "lambda":
+            present(step.function, `${field}.function`, "an aws.lambda.Function or a function ARN");
+            break;
+        case "activity":
+            present(step.activity, `${field}.activity`, "an aws.sfn.Activity or an activity ARN");
+            break;
+        case "task":
+            present(step.resource, `${field}.resource`, "the service integration's ARN, e.g. arn:aws:states:::ecs:runTask.sync");
+            if (step.policyStatements !== undefined && !Array.isArray(step.policyStatements)) throw new ArgsError(`${field}.policyStatements`, "must be a list of IAM statements");
+            if (step.parameters !== undefined && !isObj(step.parameters)) throw new ArgsError(`${field}.parameters`, "must be an object of ASL Parameters");
+            break;
+    }
+    return step as unknown as StepArgs;
+}
+
+export function validateSteps(steps: unknown, field = "steps"): StepArgs[] {
+    if (!Array.isArray(steps) || steps.length === 0) throw new ArgsError(field, `must be a list of one or more steps, got ${show(steps)}`);
+    const valid = steps.map((s, i) => validateStep(s, `${field}[${i}]`));
+    const seen = new Map<string, number>();
+    const keys = new Map<string, number>();
+    valid.forEach((s, i) => {
+        if (seen.has(s.name)) throw new ArgsError(`${field}[${i}].name`, `"${s.name}" is already the name of ${field}[${seen.get(s.name)}]; state names must be unique`);
+        if (keys.has(s.resultKey)) throw new ArgsError(`${field}[${i}].resultKey`, `"${s.resultKey}" is already written by ${field}[${keys.get(s.resultKey)}]; one result would overwrite the other`);
+        seen.set(s.name, i);
+        keys.set(s.resultKey, i);
+    });
+    return valid;
+}
+
+const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits"];
+
+export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
+    if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
+    onlyKeys(args, field, ARG_KEYS);
+    validateSteps(args.steps, "steps");
+    oneOf(args.onJobError, "onJobError", ["fail", "record"] as const);
+    oneOf(args.type, "type", ["STANDARD", "EXPRESS"] as const);
+    wholeNumber(args.timeoutSeconds, "timeoutSeconds", 1, 31_536_000);
+    if (args.tracing !== undefined && typeof args.tracing !== "boolean") throw new ArgsError("tracing", `must be true or false, got ${show(args.tracing)}`);
+    if (args.logging !== undefined) {
+        if (!isObj(args.logging)) throw new ArgsError("logging", `must be an object, got ${show(args.logging)}`);
+        onlyKeys(args.logging, "logging", ["level", "includeExecutionData", "retentionInDays"]);
+        oneOf(args.logging.level, "logging.level", ["ALL", "ERROR", "FATAL", "OFF"] as const);
+        const days = args.logging.retentionInDays;
+        if (days !== undefined && !LOG_RETENTION_DAYS.includes(days as number)) throw new ArgsError("logging.retentionInDays", `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${show(days)}`);
+        const data = args.logging.includeExecutionData;
+        if (data !== undefined && typeof data !== "boolean") throw new ArgsError("logging.includeExecutionData", `must be true or false, got ${show(data)}`);
+    }
+    if (args.limits !== undefined) {
+        if (!isObj(args.limits)) throw new ArgsError("limits", `must be an object with maxJobs and maxJobBytes, got ${show(args.limits)}`);
+        onlyKeys(args.limits, "limits", ["maxJobs", "maxJobBytes"]);
+        wholeNumber(args.limits.maxJobs, "limits.maxJobs", 0);
+        wholeNumber(args.limits.maxJobBytes, "limits.maxJobBytes", 2, 262_144);
+    }
+    return args as unknown as IteratorWorkflowArgs;
+}

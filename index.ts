@@ -1,0 +1,27 @@
+// The Pulumi program: one IteratorWorkflow built from the stack's config (Pulumi.<stack>.yaml).
+import * as pulumi from "@pulumi/pulumi";
+import { IteratorWorkflow } from "./components/iteratorWorkflow";
+import { argsFromConfig } from "./components/stackConfig";
+import { ArgsError } from "./components/validate";
+
+/** The seed's input, without `done` flags: this workflow does not need them. */
+const EXAMPLE_INPUT = { jobs: [{ name: "First job" }, { name: "Second job" }] };
+
+export = async () => {
+    let args;
+    try {
+        args = argsFromConfig(pulumi.runtime.allConfig());
+    } catch (err) {
+        if (err instanceof ArgsError) throw new pulumi.RunError(`config ${err.message}`);
+        throw err;
+    }
+    const workflow = new IteratorWorkflow("iterator", args);
+    return {
+        stateMachineArn: workflow.stateMachineArn,
+        stateMachineName: workflow.stateMachineName,
+        moveToEndFunctionName: workflow.moveToEndFunction.name,
+        capacity: workflow.capacity,
+        definition: workflow.definition,
+        startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,
+    };
+};

@@ -1,0 +1,173 @@
+// Runs an ASL definition in-process with aws-local-stepfunctions and holds it to the AWS limits
+// that tool leaves out: 262,144 bytes per state and, for Standard, 25,000 history events.
+import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
+import { STEP_FUNCTIONS_PAYLOAD_LIMIT } from "../functions/moveToEnd";
+import { HISTORY_EVENT_LIMIT } from "../components/capacity";
+import type { StateMachineDefinition } from "../components/definition";
+import type { Json } from "../components/steps";
+
+export type TaskHandler = (input: Json) => Promise<Json>;
+
+/** Standard's price per state transition in most regions (pricing page, see aws-limits.md). */
+export const STANDARD_PRICE_PER_TRANSITION = 0.025 / 1000;
+
+export interface AwsError {
+    Error: string;
+    Cause: string;
+}
+
+export interface LocalEvent {
+    type: "entered" | "exited" | "failed";
+    state: string;
+    stateType: string;
+    payload?: Json;
+    error?: AwsError;
+}
+
+export interface RunOptions {
+    definition: StateMachineDefinition;
+    input: Json;
+    /** Local code for Task states, by state name. Every Task needs one: nothing here calls AWS. */
+    handlers: Record<string, TaskHandler>;
+    type?: "STANDARD" | "EXPRESS";
+    /** Lower these only to test the enforcement itself. */
+    payloadLimitBytes?: number;
+    historyEventLimit?: number;
+    onEvent?: (event: LocalEvent) => void;
+    context?: Record<string, Json>;
+}
+
+export interface RunReport {
+    status: "SUCCEEDED" | "FAILED";
+    output?: Json;
+    error?: AwsError;
+    /** The state the execution failed in, and the input it had: nothing of the work is lost. */
+    failedState?: string;
+    lastInput?: Json;
+    transitions: number;
+    historyEvents: number;
+    peakPayloadBytes: number;
+    durationMs: number;
+}
+
+const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
+
+/** How many AWS history events a Task adds besides Entered/Exited: Scheduled, Started, Succeeded or Failed (and Submitted when it waits). */
+function taskEvents(resource: unknown): number {
+    return typeof resource === "string" && /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource) ? 4 : 3;
+}
+
+/**
+ * Makes a local function fail the way a Lambda does in Step Functions: Error is the error's name and
+ * Cause the runtime's JSON, so Catch, ErrorEquals and States.StringToJson behave as in AWS.
+ */
+export function asLambda(fn: (input: Json) => unknown): TaskHandler {
+    return async (input) => {
+        try {
+            return (await fn(input)) as Json;
+        } catch (caught) {
+            const err = caught instanceof Error ? caught : new Error(String(caught));
+            const name = err.name && err.name !== "Error" ? err.name : "Error";
+            const lambdaError = new Error(JSON.stringify({ errorType: name, errorMessage: err.message, trace: [] }));
+            lambdaError.name = name;
+            throw lambdaError;
+        }
+    };
+}
+
+export async function runLocally(options: RunOptions): Promise<RunReport> {
+    const payloadLimit = options.payloadLimitBytes ?? STEP_FUNCTIONS_PAYLOAD_LIMIT;
+    const historyLimit = options.type === "EXPRESS" ? Infinity : (options.historyEventLimit ?? HISTORY_EVENT_LIMIT);
+    const states = options.definition.States;
+    const started = Date.now();
+    const report: RunReport = { status: "SUCCEEDED", transitions: 0, historyEvents: 1, peakPayloadBytes: bytes(options.input), durationMs: 0 };
+    let limitError: (AwsError & { state: string; input?: Json }) | undefined;
+    let lastFailed: { state: string; input?: Json } | undefined;
+
+    // The tool rewrites the definition it is given; it gets a copy so the caller's stays as synthesized.
+    const machine = new StateMachine(structuredClone(options.definition) as unknown as LocalDefinition, { validationOptions: { checkArn: false } });
+    const execution = machine.run(options.input as never, {
+        overrides: { taskResourceLocalHandlers: options.handlers as never },
+        noThrowOnAbort: true,
+        context: options.context as never,
+    });
+
+    const stop = (error: AwsError & { state: string; input?: Json }) => {
+        if (limitError) return;
+        limitError = error;
+        execution.abort();
+    };
+    const watch = (async () => {
+        const inputs = new Map<string, Json>();
+        for await (const event of execution.eventLogs) {
+            if (limitError) continue;
+            if (event.type !== "StateEntered" && event.type !== "StateExited" && event.type !== "StateFailed") continue;
+            const name = event.state.name;
+            const def = states[name] ?? {};
+            if (event.type === "StateEntered") {
+                report.transitions++;
+                report.historyEvents++;
+                inputs.set(name, event.state.input as Json);
+                options.onEvent?.({ type: "entered", state: name, stateType: event.state.type, payload: event.state.input as Json });
+            } else if (event.type === "StateExited") {
+                report.historyEvents += 1 + (def.Type === "Task" ? taskEvents(def.Resource) : 0);
+                const size = bytes(event.state.output);
+                report.peakPayloadBytes = Math.max(report.peakPayloadBytes, size);
+                options.onEvent?.({ type: "exited", state: name, stateType: event.state.type, payload: event.state.output as Json });
+                if (size > payloadLimit) {
+                    stop({
+                        Error: "States.DataLimitExceeded",
+                        Cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+                        state: name,
+                        input: inputs.get(name),
+                    });
+                }
+            } else {
+                lastFailed = { state: name, input: inputs.get(name) };
+                report.historyEvents += def.Type === "Task" ? taskEvents(def.Resource) : 1;
+                options.onEvent?.({ type: "failed", state: name, stateType: event.state.type, error: { Error: event.Error, Cause: String(event.Cause) } });
+            }
+            if (report.historyEvents >= historyLimit) {
+                stop({
+                    Error: "States.Runtime",
+                    Cause: `The execution reached the maximum number of history events (${historyLimit}).`,
+                    state: name,
+                    input: inputs.get(name),
+                });
+            }
+        }
+    })();
+
+    let failure: { error: AwsError; state?: string; input?: Json } | undefined;
+    try {
+        const output = (await execution.result) as Json;
+        report.output = output;
+    } catch (caught) {
+        failure = { error: executionError(caught) };
+    }
+    await watch;
+    if (failure && lastFailed) Object.assign(failure, lastFailed);
+    if (limitError) {
+        const { state, input, ...error } = limitError;
+        failure = { error, state, input };
+        delete report.output;
+    }
+    report.historyEvents++; // ExecutionSucceeded or ExecutionFailed
+    report.durationMs = Date.now() - started;
+    if (failure) {
+        report.status = "FAILED";
+        report.error = failure.error;
+        report.failedState = failure.state;
+        report.lastInput = failure.input;
+    }
+    return report;
+}
+
+/** aws-local-stepfunctions wraps the failure; unwrap it to AWS's {Error, Cause}. */
+function executionError(caught: unknown): AwsError {
+    const err = caught as { cause?: unknown; message?: string; name?: string } & Record<string, unknown>;
+    const inner = (err.cause ?? err) as { name?: string; message?: string; cause?: unknown };
+    const name = inner.name ?? "States.Runtime";
+    const message = typeof inner.cause === "string" ? inner.cause : (inner.message ?? String(caught));
+    return { Error: name, Cause: message };
+}
