@@ -61,8 +61,8 @@ export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
     };
     spec.steps.forEach((step, i) => {
         const state: Record<string, Json> = { ...stepState(step), Next: spec.steps[i + 1]?.name ?? STATE.moveToEnd };
-        if (spec.onJobError === "record") {
-            // The job keeps {Error, Cause} and goes straight to MoveToEnd, which marks it done.
+        if (spec.onJobError === "record" && state.Type === "Task") {
+            // The job keeps {Error, Cause} and goes straight to MoveToEnd, which marks it done. (A Pass cannot fail.)
             state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.jobs[0].error", Next: STATE.moveToEnd }];
         }
         states[step.name] = state;

@@ -1,0 +1,18 @@
+// Local stand-ins for the Task states of a synthesized definition.
+import { STATE, type StateMachineDefinition } from "../components/definition";
+import { loadHandler } from "../components/moveToEndCode";
+import type { Json } from "../components/steps";
+import { asLambda, type TaskHandler } from "./execute";
+
+/** Prepare and MoveToEnd run the MoveToEnd archive's own `index.js`. */
+export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandler> {
+    const handler = asLambda(loadHandler(archiveCode) as (input: Json) => unknown);
+    return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler };
+}
+
+/** Task states of the definition that no handler covers, in definition order. */
+export function uncoveredTasks(definition: StateMachineDefinition, handlers: Record<string, TaskHandler>): string[] {
+    return Object.entries(definition.States)
+        .filter(([name, state]) => state.Type === "Task" && !(name in handlers))
+        .map(([name]) => name);
+}

@@ -1,0 +1,205 @@
+// The pure builders: ASL per step kind, argument validation and capacity. No Pulumi here.
+import { expect } from "chai";
+import { computeCapacity, DONE_BYTES, runtimeSettings } from "../components/capacity";
+import { buildDefinition, STATE, type DefinitionSpec } from "../components/definition";
+import { LAMBDA_TRANSIENT_RETRY, type StepSpec } from "../components/steps";
+import { ArgsError, validateArgs } from "../components/validate";
+import { aslErrors } from "./helpers/asl";
+import { ACTIVITY_STEP, LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, TASK_STEP } from "./helpers/specs";
+
+function definition(steps: StepSpec[], extra: Partial<DefinitionSpec> = {}) {
+    const def = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError: "fail", settings: runtimeSettings(steps), ...extra });
+    expect(aslErrors(def), "asl-validator").to.equal("");
+    return def;
+}
+
+describe("buildDefinition", () => {
+    it("chains Prepare, NextJob, the steps in order and MoveToEnd back to NextJob", () => {
+        const def = definition(PASS_STEPS);
+        expect(def.StartAt).to.equal(STATE.prepare);
+        expect(def.States[STATE.prepare].Next).to.equal(STATE.nextJob);
+        expect(def.States[STATE.nextJob]).to.deep.equal({
+            Type: "Choice",
+            Choices: [{ Not: { Variable: "$._iterator", IsPresent: true }, Next: STATE.done }],
+            Default: "ProcessFirstPass",
+        });
+        expect(def.States.ProcessFirstPass).to.deep.equal({ Type: "Pass", Result: "success", ResultPath: "$.jobs[0].firstResult", Next: "ProcessSecondPass" });
+        expect(def.States.ProcessSecondPass.Next).to.equal(STATE.moveToEnd);
+        expect(def.States[STATE.moveToEnd].Next).to.equal(STATE.nextJob);
+        expect(def.States[STATE.done]).to.deep.equal({ Type: "Succeed" });
+    });
+
+    it("invokes MoveToEnd by exact ARN with its action, the state and the payload settings, retrying transient Lambda errors", () => {
+        const def = definition(PASS_STEPS);
+        const task = def.States[STATE.moveToEnd];
+        expect(task.Resource).to.equal(MOVE_TO_END_ARN);
+        expect(task.Parameters).to.deep.equal({ action: "advance", "state.$": "$", settings: runtimeSettings(PASS_STEPS) });
+        expect(task.Retry).to.deep.equal([LAMBDA_TRANSIENT_RETRY]);
+        expect(task.Catch).to.deep.equal([{ ErrorEquals: ["IteratorWorkflow.InvalidInput", "IteratorWorkflow.PayloadTooLarge"], Next: STATE.readError }]);
+        expect(def.States[STATE.prepare].Parameters).to.include({ action: "start" });
+    });
+
+    it("a lambda step gets the job as payload, stores the function's value, retries transient errors by default", () => {
+        const def = definition([LAMBDA_STEP]);
+        expect(def.States.Transcribe).to.deep.equal({
+            Type: "Task",
+            Resource: "arn:aws:lambda:us-east-1:123456789012:function:transcribe",
+            InputPath: "$.jobs[0]",
+            ResultPath: "$.jobs[0].transcript",
+            TimeoutSeconds: 60,
+            Retry: [LAMBDA_TRANSIENT_RETRY],
+            Next: STATE.moveToEnd,
+        });
+    });
+
+    it("a lambda step's retry can be replaced or turned off", () => {
+        const custom = { ErrorEquals: ["States.Timeout"], MaxAttempts: 1 };
+        expect(definition([{ ...LAMBDA_STEP, retry: [custom] }]).States.Transcribe.Retry).to.deep.equal([custom]);
+        expect(definition([{ ...LAMBDA_STEP, retry: [] }]).States.Transcribe).not.to.have.property("Retry");
+    });
+
+    it("an activity step carries its heartbeat and timeout", () => {
+        expect(definition([ACTIVITY_STEP]).States.Review).to.deep.equal({
+            Type: "Task",
+            Resource: "arn:aws:states:us-east-1:123456789012:activity:review",
+            InputPath: "$.jobs[0]",
+            ResultPath: "$.jobs[0].review",
+            HeartbeatSeconds: 60,
+            TimeoutSeconds: 3600,
+            Next: STATE.moveToEnd,
+        });
+    });
+
+    it("a task step passes its parameters (read against the job) and result selector", () => {
+        const state = definition([TASK_STEP]).States.Encode;
+        expect(state).to.deep.include({ Type: "Task", Resource: "arn:aws:states:::ecs:runTask.sync", InputPath: "$.jobs[0]", ResultPath: "$.jobs[0].encoded" });
+        expect(state.Parameters).to.deep.equal((TASK_STEP as { parameters: unknown }).parameters);
+        expect(state.ResultSelector).to.deep.equal({ "exitCode.$": "$.Containers[0].ExitCode" });
+    });
+
+    it('onJobError "fail" adds no Catch to the steps: the execution stops at the failing step', () => {
+        const def = definition([LAMBDA_STEP, ACTIVITY_STEP, TASK_STEP]);
+        for (const name of ["Transcribe", "Review", "Encode"]) expect(def.States[name]).not.to.have.property("Catch");
+    });
+
+    it('onJobError "record" catches every error of every step onto the job and moves on', () => {
+        const def = definition([...PASS_STEPS, LAMBDA_STEP, ACTIVITY_STEP, TASK_STEP], { onJobError: "record" });
+        expect(def.States.ProcessFirstPass).not.to.have.property("Catch");
+        for (const name of ["Transcribe", "Review", "Encode"]) {
+            expect(def.States[name].Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.jobs[0].error", Next: STATE.moveToEnd }]);
+        }
+    });
+
+    it("ends failures of the workflow's own checks with the message as Cause", () => {
+        const def = definition(PASS_STEPS);
+        expect(def.States[STATE.readError].Parameters).to.deep.equal({ "Error.$": "$.Error", "Cause.$": "States.StringToJson($.Cause)" });
+        expect(def.States[STATE.failed]).to.deep.equal({ Type: "Fail", ErrorPath: "$.Error", CausePath: "$.Cause.errorMessage" });
+    });
+
+    it("sets the execution timeout when asked", () => {
+        expect(definition(PASS_STEPS, { timeoutSeconds: 900 }).TimeoutSeconds).to.equal(900);
+        expect(definition(PASS_STEPS)).not.to.have.property("TimeoutSeconds");
+    });
+});
+
+describe("validateArgs", () => {
+    const step = { kind: "pass", name: "A", resultKey: "a", result: 1 };
+    const cases: [string, unknown, string][] = [
+        ["no steps", { steps: [] }, "steps: must be a list of one or more steps"],
+        ["a step that is not an object", { steps: ["x"] }, "steps[0]: must be an object"],
+        ["an unknown kind", { steps: [{ ...step, kind: "map" }] }, 'steps[0].kind: must be one of pass, lambda, activity, task, got "map"'],
+        ["a missing kind", { steps: [{ name: "A", resultKey: "a" }] }, "steps[0].kind: is required"],
+        ["an unknown step key", { steps: [{ ...step, resultkey: "a" }] }, "steps[0].resultkey: unknown key"],
+        ["an empty name", { steps: [{ ...step, name: "" }] }, "steps[0].name: must be a state name of 1 to 80 characters"],
+        ["an 81-character name", { steps: [{ ...step, name: "x".repeat(81) }] }, "steps[0].name: must be a state name of 1 to 80 characters"],
+        ["a control character in a name", { steps: [{ ...step, name: "a\nb" }] }, "steps[0].name: must not contain control characters"],
+        ["a name of the component's own", { steps: [{ ...step, name: "MoveToEnd" }] }, 'steps[0].name: "MoveToEnd" is one of the component\'s own states'],
+        ["a duplicate name", { steps: [step, { ...step, resultKey: "b" }] }, 'steps[1].name: "A" is already the name of steps[0]'],
+        ["a result key with a dot", { steps: [{ ...step, resultKey: "a.b" }] }, "steps[0].resultKey: must be a field name"],
+        ["the reserved result key done", { steps: [{ ...step, resultKey: "done" }] }, 'steps[0].resultKey: "done" is written by the component itself'],
+        ["a duplicate result key", { steps: [step, { ...step, name: "B" }] }, 'steps[1].resultKey: "a" is already written by steps[0]'],
+        ["a pass step without result", { steps: [{ kind: "pass", name: "A", resultKey: "a" }] }, "steps[0].result: is required"],
+        ["a lambda step without function", { steps: [{ kind: "lambda", name: "A", resultKey: "a" }] }, "steps[0].function: is required"],
+        ["an activity step without activity", { steps: [{ kind: "activity", name: "A", resultKey: "a" }] }, "steps[0].activity: is required"],
+        ["a task step without resource", { steps: [{ kind: "task", name: "A", resultKey: "a" }] }, "steps[0].resource: is required"],
+        ["a zero timeout", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: "arn", timeoutSeconds: 0 }] }, "steps[0].timeoutSeconds: must be a whole number from 1"],
+        ["a retry without ErrorEquals", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: "arn", retry: [{}] }] }, "steps[0].retry[0].ErrorEquals: must be a non-empty list"],
+        ["an unknown onJobError", { steps: [step], onJobError: "skip" }, 'onJobError: must be one of fail, record, got "skip"'],
+        ["an unknown type", { steps: [step], type: "standard" }, 'type: must be one of STANDARD, EXPRESS, got "standard"'],
+        ["a log retention CloudWatch does not offer", { steps: [step], logging: { retentionInDays: 10 } }, "logging.retentionInDays: must be one of CloudWatch's retention periods"],
+        ["a negative maxJobs", { steps: [step], limits: { maxJobs: -1 } }, "limits.maxJobs: must be a whole number from 0"],
+        ["an unknown top-level key", { steps: [step], retries: 3 }, "args.retries: unknown key"],
+    ];
+    for (const [what, args, message] of cases) {
+        it(`rejects ${what} in one line naming the field`, () => {
+            let caught: unknown;
+            try {
+                validateArgs(args);
+            } catch (err) {
+                caught = err;
+            }
+            expect(caught).to.be.instanceOf(ArgsError);
+            expect((caught as Error).message).to.contain(message);
+            expect((caught as Error).message).not.to.contain("\n");
+        });
+    }
+
+    it("accepts every step kind with its options", () => {
+        expect(() =>
+            validateArgs({
+                steps: [
+                    step,
+                    { kind: "lambda", name: "B", resultKey: "b", function: "arn:aws:lambda:us-east-1:123456789012:function:b", timeoutSeconds: 30, retry: [], maxResultBytes: 100 },
+                    { kind: "activity", name: "C", resultKey: "c", activity: "arn:aws:states:us-east-1:123456789012:activity:c", heartbeatSeconds: 10 },
+                    { kind: "task", name: "D", resultKey: "d", resource: "arn:aws:states:::ecs:runTask.sync", parameters: {}, policyStatements: [] },
+                ],
+                onJobError: "record",
+                type: "EXPRESS",
+                logging: { level: "ALL", includeExecutionData: true, retentionInDays: 7 },
+                tracing: true,
+                timeoutSeconds: 3600,
+                limits: { maxJobs: 10, maxJobBytes: 100 },
+            }),
+        ).not.to.throw();
+    });
+});
+
+describe("computeCapacity", () => {
+    it("matches a hand computation for the seed's two Pass steps", () => {
+        // Per job: 2 Pass (2 events each) + MoveToEnd (5) + NextJob (2) = 11 events, 4 transitions.
+        // Per execution: ExecutionStarted 1, Prepare 5, first NextJob 2, Done 2, ExecutionSucceeded 1 = 11.
+        // (25,000 - 11) / 11 = 2271.7
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 });
+        expect(c.transitionsPerJob).to.equal(4);
+        expect(c.historyEventsPerJob).to.equal(11);
+        expect(c.fixedHistoryEvents).to.equal(11);
+        expect(c.maxJobsByHistory).to.equal(2271);
+        // Each job grows by ,"firstResult":"success" (24) + ,"secondResult":"success" (25) + ,"done":true (12) = 61 bytes;
+        // a finished job of 64 bytes takes 64 + 61 + 1 (the array's comma) = 126 bytes.
+        expect(c.growthPerJobBytes).to.equal(24 + 25 + DONE_BYTES);
+        // Room: 262,144 - 8,192 (runtime margin) - the envelope with the bookkeeping at its largest.
+        const envelope = JSON.stringify({ jobs: [], _iterator: { offset: 1000, processed: 1000, next: "handover" } }).length;
+        expect(envelope).to.equal(11 + 12 + 15 + 17 + 18 + 1);
+        expect(c.maxJobsByPayload).to.equal(Math.floor((262_144 - 8_192 - 74) / 126));
+        expect(c.maxJobs).to.equal(2014);
+        expect(c.boundBy).to.equal("payload");
+        expect(c.fitsDeclaredLimits).to.equal(true);
+    });
+
+    it("counts 5 events for Lambda and activity tasks and 6 for .sync integrations", () => {
+        const c = computeCapacity([LAMBDA_STEP, ACTIVITY_STEP, TASK_STEP], "STANDARD");
+        expect(c.historyEventsPerJob).to.equal(5 + 5 + 6 + 7);
+        expect(c.transitionsPerJob).to.equal(5);
+        expect(c.maxJobsByHistory).to.equal(Math.floor((25_000 - 11) / 23));
+        expect(c.maxJobsByPayload).to.equal(null);
+        expect(c.boundBy).to.equal("history");
+        expect(c.fitsDeclaredLimits).to.equal(null);
+    });
+
+    it("an Express workflow has no history bound, and says when the declared list does not fit", () => {
+        const c = computeCapacity(PASS_STEPS, "EXPRESS", { maxJobs: 5000, maxJobBytes: 64 });
+        expect(c.maxJobsByHistory).to.equal(null);
+        expect(c.boundBy).to.equal("payload");
+        expect(c.fitsDeclaredLimits).to.equal(false);
+    });
+});

@@ -1,0 +1,96 @@
+// What the synthesized workflow does, run locally with the MoveToEnd archive's own code.
+import { expect } from "chai";
+import { runtimeSettings } from "../components/capacity";
+import { buildDefinition, type OnJobError } from "../components/definition";
+import { moveToEndCode } from "../components/moveToEndCode";
+import type { Json, StepSpec } from "../components/steps";
+import { asLambda, runLocally, type TaskHandler } from "../local/execute";
+import { moveToEndHandlers } from "../local/handlers";
+import { aslErrors } from "./helpers/asl";
+import { LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS } from "./helpers/specs";
+
+const archive = moveToEndCode();
+
+function run(steps: StepSpec[], input: Json, handlers: Record<string, TaskHandler> = {}, onJobError: OnJobError = "fail") {
+    const definition = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError, settings: runtimeSettings(steps) });
+    expect(aslErrors(definition)).to.equal("");
+    return runLocally({ definition, input, handlers: { ...moveToEndHandlers(archive), ...handlers } });
+}
+
+/** A lambda step whose function fails for the jobs named in `failFor`. */
+const transcribe = (failFor: Set<unknown> = new Set()) =>
+    asLambda((job) => {
+        const name = (job as { name: string }).name;
+        if (failFor.has(name)) throw Object.assign(new Error(`cannot transcribe ${name}`), { name: "TranscribeError" });
+        return `text of ${name}`;
+    });
+
+describe("the synthesized workflow, run locally", () => {
+    it("turns the seed's input, without done flags, into the seed's output", async () => {
+        const report = await run(PASS_STEPS, { jobs: [{ name: "First job" }, { name: "Second job" }] });
+        expect(report.status).to.equal("SUCCEEDED");
+        expect(report.output).to.deep.equal({
+            jobs: [
+                { name: "First job", firstResult: "success", secondResult: "success", done: true },
+                { name: "Second job", firstResult: "success", secondResult: "success", done: true },
+            ],
+        });
+    });
+
+    it("spends 2 transitions and 7 history events per job beyond the steps (the seed: 3 and 9)", async () => {
+        const one = await run(PASS_STEPS, { jobs: [{}] });
+        const ten = await run(PASS_STEPS, { jobs: Array.from({ length: 10 }, () => ({})) });
+        expect((ten.transitions - one.transitions) / 9).to.equal(PASS_STEPS.length + 2);
+        expect((ten.historyEvents - one.historyEvents) / 9).to.equal(2 * PASS_STEPS.length + 7);
+    });
+
+    it("ends successfully on an empty list and passes other fields through", async () => {
+        const report = await run(PASS_STEPS, { jobs: [], meeting: { id: 7 } });
+        expect(report.status).to.equal("SUCCEEDED");
+        expect(report.output).to.deep.equal({ jobs: [], meeting: { id: 7 } });
+    });
+
+    for (const [what, input, cause] of [
+        ["a missing jobs field", { files: [] }, 'the workflow input has no "jobs" field; expected {"jobs": [ ... ]}'],
+        ["jobs that is not an array", { jobs: { a: 1 } }, '"jobs" must be an array, got an object'],
+        ["a job that is not an object", { jobs: [{}, "b"] }, 'jobs[1] must be an object, got string "b"'],
+    ] as const) {
+        it(`fails fast on ${what} with IteratorWorkflow.InvalidInput and a readable cause`, async () => {
+            const report = await run(PASS_STEPS, input as Json);
+            expect(report.status).to.equal("FAILED");
+            expect(report.error).to.deep.equal({ Error: "IteratorWorkflow.InvalidInput", Cause: cause });
+        });
+    }
+
+    it('onJobError "fail" stops at the failing step with its error, keeping the state so far', async () => {
+        const jobs = ["a", "b", "c"].map((name) => ({ name }));
+        const report = await run([LAMBDA_STEP], { jobs }, { Transcribe: transcribe(new Set(["b"])) });
+        expect(report.status).to.equal("FAILED");
+        expect(report.error?.Error).to.equal("TranscribeError");
+        expect(JSON.parse(report.error!.Cause).errorMessage).to.equal("cannot transcribe b");
+        expect(report.failedState).to.equal("Transcribe");
+        const kept = report.lastInput as { jobs: { name: string }[] };
+        expect(kept.jobs.map((j) => j.name)).to.deep.equal(["b", "c", "a"]);
+        expect(kept.jobs[2]).to.deep.equal({ name: "a", transcript: "text of a", done: true });
+    });
+
+    it("resumes from a failed run's state and ends with every job, in the caller's order", async () => {
+        const jobs = ["a", "b", "c", "d"].map((name) => ({ name }));
+        const failed = await run([LAMBDA_STEP], { jobs }, { Transcribe: transcribe(new Set(["c"])) });
+        const resumed = await run([LAMBDA_STEP], failed.lastInput as Json, { Transcribe: transcribe() });
+        expect(resumed.status).to.equal("SUCCEEDED");
+        expect(resumed.output).to.deep.equal({ jobs: jobs.map((j) => ({ ...j, transcript: `text of ${j.name}`, done: true })) });
+    });
+
+    it('onJobError "record" stores the error on the job, marks it done and finishes the rest', async () => {
+        const jobs = ["a", "b", "c"].map((name) => ({ name }));
+        const report = await run([LAMBDA_STEP, PASS_STEPS[0]], { jobs }, { Transcribe: transcribe(new Set(["b"])) }, "record");
+        expect(report.status).to.equal("SUCCEEDED");
+        const out = (report.output as { jobs: Record<string, Json>[] }).jobs;
+        expect(out.map((j) => j.name)).to.deep.equal(["a", "b", "c"]);
+        expect(out[0]).to.deep.equal({ name: "a", transcript: "text of a", firstResult: "success", done: true });
+        expect(out[1]).to.have.keys("name", "error", "done");
+        expect((out[1].error as { Error: string }).Error).to.equal("TranscribeError");
+        expect(out[2].transcript).to.equal("text of c");
+    });
+});
