@@ -6,7 +6,7 @@ import { asLambda, type TaskHandler } from "./execute";
 
 /** Prepare and MoveToEnd run the MoveToEnd archive's own `index.js`. */
 export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandler> {
-    const handler = asLambda(loadHandler(archiveCode) as (input: Json) => unknown);
+    const handler = asLambda(loadHandler(archiveCode) as unknown as (input: Json) => unknown);
     return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler };
 }
 

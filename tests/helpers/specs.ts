@@ -1,5 +1,5 @@
 // Realistic resolved steps for the pure builders, one of each kind.
-import type { StepSpec } from "../../components/steps";
+import type { LambdaStepSpec, StepSpec } from "../../components/steps";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -11,7 +11,7 @@ export const PASS_STEPS: StepSpec[] = [
     { kind: "pass", name: "ProcessSecondPass", resultKey: "secondResult", result: "success" },
 ];
 
-export const LAMBDA_STEP: StepSpec = { kind: "lambda", name: "Transcribe", resultKey: "transcript", functionArn: fnArn("transcribe"), timeoutSeconds: 60 };
+export const LAMBDA_STEP: LambdaStepSpec = { kind: "lambda", name: "Transcribe", resultKey: "transcript", functionArn: fnArn("transcribe"), timeoutSeconds: 60 };
 export const ACTIVITY_STEP: StepSpec = {
     kind: "activity",
     name: "Review",

@@ -1,0 +1,230 @@
+// The component and the program under Pulumi's mock engine: resources, parents, IAM, config errors.
+import { expect } from "chai";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { IteratorWorkflow } from "../components/iteratorWorkflow";
+import { moveToEndCode } from "../components/moveToEndCode";
+import type { IteratorWorkflowArgs } from "../components/types";
+import { ACCOUNT, archiveFile, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
+import { aslErrors } from "./helpers/asl";
+
+const COMPONENT = "iterator-workflow:index:IteratorWorkflow::iterator";
+const json = (value: unknown) => JSON.parse(value as string);
+
+function one(synth: Synthesis, type: string, name: string): SynthResource {
+    const found = synth.resources.filter((r) => r.type === type && r.name === name);
+    expect(found, `${type} ${name}`).to.have.length(1);
+    return found[0];
+}
+
+/**
+ * Runs a program that builds one IteratorWorkflow. It exports the state machine's ARN because the mock
+ * engine's run is over once the exports settle, and the state machine is registered last.
+ */
+const component = (args: IteratorWorkflowArgs) => synthesize({}, "test", async () => ({ arn: new IteratorWorkflow("iterator", args).stateMachineArn }));
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+    try {
+        await promise;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected a failure");
+}
+
+describe("the program (index.ts) for stack dev, under mocks", () => {
+    let synth: Synthesis;
+    before(async () => {
+        synth = await synthesize(readStackConfig("dev"));
+    });
+
+    it("creates the component and its resources, every one parented to it", () => {
+        const children = synth.resources.filter((r) => r.parent === COMPONENT).map((r) => `${r.type} ${r.name}`);
+        expect(children.sort()).to.deep.equal(
+            [
+                "aws:cloudwatch/logGroup:LogGroup iterator-move-to-end",
+                "aws:cloudwatch/logGroup:LogGroup iterator-states",
+                "aws:iam/role:Role iterator-move-to-end",
+                "aws:iam/role:Role iterator-states",
+                "aws:iam/rolePolicy:RolePolicy iterator-move-to-end",
+                "aws:iam/rolePolicy:RolePolicy iterator-states",
+                "aws:lambda/function:Function iterator-move-to-end",
+                "aws:sfn/stateMachine:StateMachine iterator",
+            ].sort(),
+        );
+        const others = synth.resources.filter((r) => r.parent !== COMPONENT).map((r) => r.type);
+        expect(others.sort()).to.deep.equal(["iterator-workflow:index:IteratorWorkflow", "pulumi:pulumi:Stack"]);
+    });
+
+    it("deploys MoveToEnd on Node.js 22, arm64, 128 MB, with a short timeout and its own log group", async () => {
+        const fn = one(synth, "aws:lambda/function:Function", "iterator-move-to-end");
+        expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", architectures: ["arm64"], memorySize: 128, timeout: 10, handler: "index.handler" });
+        expect(fn.inputs.loggingConfig).to.deep.equal({ logFormat: "JSON", logGroup: "iterator-move-to-end" });
+        expect(one(synth, "aws:cloudwatch/logGroup:LogGroup", "iterator-move-to-end").inputs.retentionInDays).to.equal(30);
+    });
+
+    it("deploys, as index.js, the very code the tests and the local run execute", async () => {
+        const fn = one(synth, "aws:lambda/function:Function", "iterator-move-to-end");
+        expect(await archiveFile(fn.inputs.code, "index.js")).to.equal(moveToEndCode());
+    });
+
+    it("lets MoveToEnd write to its own log group and nothing else", () => {
+        expect(json(one(synth, "aws:iam/role:Role", "iterator-move-to-end").inputs.assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+        expect(json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-move-to-end").inputs.policy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "WriteOwnLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:iterator-move-to-end:*`,
+                },
+            ],
+        });
+    });
+
+    it("trusts states.amazonaws.com for this account only, and may invoke exactly MoveToEnd", () => {
+        expect(json(one(synth, "aws:iam/role:Role", "iterator-states").inputs.assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "states.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+                },
+            ],
+        });
+        const policy = json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states").inputs.policy);
+        expect(policy.Statement).to.deep.equal([
+            { Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:iterator-move-to-end`] },
+            {
+                Sid: "DeliverLogs",
+                Effect: "Allow",
+                Action: [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                Resource: "*",
+            },
+        ]);
+    });
+
+    it("creates a Standard state machine logging errors to a vended-logs group with a retention", () => {
+        const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
+        expect(sm.inputs.type).to.equal("STANDARD");
+        expect(sm.inputs.loggingConfiguration).to.deep.equal({
+            level: "ERROR",
+            includeExecutionData: false,
+            logDestination: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/vendedlogs/states/iterator-iterator-states:*`,
+        });
+        expect(sm.inputs.tracingConfiguration).to.deep.equal({ enabled: false });
+    });
+
+    it("exports the definition it deployed, valid ASL, plus capacity and a ready start-execution command", () => {
+        const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
+        expect(synth.outputs.definition).to.equal(sm.inputs.definition);
+        expect(aslErrors(json(sm.inputs.definition))).to.equal("");
+        expect(json(sm.inputs.definition).States.ProcessFirstPass.Result).to.equal("success");
+        expect(synth.outputs.capacity).to.deep.include({ transitionsPerJob: 4, historyEventsPerJob: 11, maxJobsByHistory: 2271 });
+        expect(synth.outputs.startExecutionCommand).to.equal(
+            `aws stepfunctions start-execution --state-machine-arn arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:iterator --input '{"jobs":[{"name":"First job"},{"name":"Second job"}]}'`,
+        );
+        expect(synth.outputs.moveToEndFunctionName).to.equal("iterator-move-to-end");
+    });
+});
+
+describe("the component with its own steps, under mocks", () => {
+    it("grants lambda:InvokeFunction on exactly MoveToEnd and each lambda step's function, plus task steps' statements and tracing", async () => {
+        const synth = await synthesize({}, "test", async () => {
+            const transcribe = new aws.lambda.Function("transcribe", { role: "arn:aws:iam::123456789012:role/t", runtime: "nodejs22.x", handler: "index.handler", code: new pulumi.asset.AssetArchive({}) });
+            const review = new aws.sfn.Activity("review", {});
+            const workflow = new IteratorWorkflow("iterator", {
+                steps: [
+                    { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: transcribe },
+                    { kind: "lambda", name: "Summarize", resultKey: "summary", function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:summarize:live` },
+                    { kind: "activity", name: "Review", resultKey: "review", activity: review, heartbeatSeconds: 300 },
+                    {
+                        kind: "task",
+                        name: "Encode",
+                        resultKey: "encoded",
+                        resource: "arn:aws:states:::ecs:runTask",
+                        parameters: { Cluster: "encoders", TaskDefinition: "encode:3" },
+                        policyStatements: [{ Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` }],
+                    },
+                ],
+                tracing: true,
+                logging: { level: "OFF" },
+                type: "EXPRESS",
+            });
+            return { arn: workflow.stateMachineArn };
+        });
+        const policy = json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states").inputs.policy);
+        expect(policy.Statement).to.deep.equal([
+            {
+                Sid: "InvokeStepFunctions",
+                Effect: "Allow",
+                Action: "lambda:InvokeFunction",
+                Resource: [
+                    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iterator-move-to-end`,
+                    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:summarize:live`,
+                    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`,
+                ],
+            },
+            { Effect: "Allow", Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` },
+            { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
+        ]);
+        const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
+        expect(sm.inputs).to.deep.include({ type: "EXPRESS", loggingConfiguration: { level: "OFF" }, tracingConfiguration: { enabled: true } });
+        expect(synth.resources.some((r) => r.name === "iterator-states" && r.type === "aws:cloudwatch/logGroup:LogGroup")).to.equal(false);
+        const def = json(sm.inputs.definition);
+        expect(aslErrors(def)).to.equal("");
+        expect(def.States.Transcribe.Resource).to.equal(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`);
+        expect(def.States.Review.Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:activity:review`);
+    });
+
+    it("stops at construction with one line naming the bad argument, and no stack trace", async () => {
+        const err = await failure(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
+        expect(pulumi.RunError.isInstance(err)).to.equal(true);
+        expect(err.message).to.equal(`IteratorWorkflow "iterator": steps[0].name: "Done" is one of the component's own states (Prepare, NextJob, MoveToEnd, Done, ReadError, Failed); pick another name`);
+    });
+});
+
+describe("stack config", () => {
+    const bad: [string, Record<string, string>, string][] = [
+        ["an unknown key", { "iterator-workflow:step": "[]" }, "config iterator-workflow:step: unknown config key"],
+        ["steps that are not a list", { "iterator-workflow:steps": '{"kind":"pass"}' }, "config iterator-workflow:steps: must be a list of one or more steps"],
+        ["a step with a bad result key", { "iterator-workflow:steps": '[{"kind":"pass","name":"A","resultKey":"1x","result":1}]' }, "config iterator-workflow:steps[0].resultKey: must be a field name"],
+        ["an unknown onJobError", { "iterator-workflow:onJobError": "ignore" }, 'config iterator-workflow:onJobError: must be one of fail, record, got "ignore"'],
+        ["a timeout that is not a number", { "iterator-workflow:timeoutSeconds": "soon" }, 'config iterator-workflow:timeoutSeconds: must be a whole number from 1 to 31536000, got "soon"'],
+        ["limits with a typo", { "iterator-workflow:limits": '{"maxJob":3}' }, "config iterator-workflow:limits.maxJob: unknown key"],
+    ];
+    for (const [what, config, message] of bad) {
+        it(`rejects ${what} in one line naming the key`, async () => {
+            const err = await failure(synthesize(config));
+            expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
+            expect(err.message).to.contain(message);
+            expect(err.message).not.to.contain("\n");
+        });
+    }
+
+    it("defaults to the seed's two pass steps", async () => {
+        const synth = await synthesize({});
+        const def = json(one(synth, "aws:sfn/stateMachine:StateMachine", "iterator").inputs.definition);
+        expect(def.States.ProcessFirstPass).to.include({ Result: "success", ResultPath: "$.jobs[0].firstResult" });
+        expect(def.States.ProcessSecondPass).to.include({ Result: "success", ResultPath: "$.jobs[0].secondResult" });
+    });
+
+    it("reports an unknown stack by name", () => {
+        expect(() => readStackConfig("nope")).to.throw(/unknown stack "nope": there is no Pulumi.nope.yaml \(stacks here: dev/);
+    });
+});
