@@ -14,11 +14,11 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(opti
 }
 
 /** Runs a command; expected failures end as one `error:` line and exit code 1 (2 for usage), never a stack trace. */
-export function main(run: () => Promise<number | void>): void {
+export function main(run: () => Promise<number | void>, expectedErrors: (abstract new (...args: never[]) => Error)[] = []): void {
     run().then(
         (code) => process.exit(code ?? 0),
         (err: unknown) => {
-            const expected = err instanceof UsageError || err instanceof StackError || pulumi.RunError.isInstance(err);
+            const expected = [UsageError, StackError, ...expectedErrors].some((E) => err instanceof E) || pulumi.RunError.isInstance(err);
             const message = err instanceof Error ? err.message : String(err);
             process.stderr.write(`error: ${expected ? message : `unexpected failure: ${message}`}\n`);
             if (!expected && process.env.DEBUG) process.stderr.write(`${(err as Error).stack}\n`);

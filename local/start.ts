@@ -1,0 +1,92 @@
+// `npm start -- [--stack dev] [--input FILE] [--json] [--trace]`: runs the stack's workflow locally.
+import * as fs from "node:fs";
+import type { Json } from "../components/steps";
+import { ITERATOR_FIELD } from "../functions/moveToEnd";
+import { main, parseCli } from "./cli";
+import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
+import { DEFAULT_INPUT, executeStack, InputError, prepareStack, readInput } from "./runStack";
+
+/** Where a failed run leaves its state, so no job's work is lost. */
+const FAILED_STATE_FILE = "failed-state.json";
+const USAGE = "usage: npm start -- [--stack NAME] [--input FILE] [--json] [--trace]";
+
+type Job = Record<string, Json>;
+
+function cell(value: Json | undefined): string {
+    if (value === undefined) return "";
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text.length > 28 ? `${text.slice(0, 27)}…` : text;
+}
+
+function table(jobs: Job[], resultKeys: string[]): string {
+    const head = ["#", "job", ...resultKeys, "status"];
+    const rows = jobs.map((job, i) => {
+        const { done: _d, error, ...fields } = job;
+        for (const key of resultKeys) delete fields[key];
+        const status = error ? `error: ${(error as { Error?: string }).Error ?? "?"}` : job.done ? "done" : "not done";
+        return [String(i + 1), cell(fields), ...resultKeys.map((k) => cell(job[k])), status];
+    });
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c])).join("  ").trimEnd();
+    return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function figures(report: RunReport): string {
+    return [
+        `state transitions  ${report.transitions}`,
+        `history events     ${report.historyEvents} (AWS's count; Standard's limit is 25,000)`,
+        `peak payload       ${report.peakPayloadBytes} bytes (limit 262,144)`,
+        `duration           ${report.durationMs} ms (local)`,
+        `cost at Standard   $${(report.transitions * STANDARD_PRICE_PER_TRANSITION).toFixed(6)} (${report.transitions} transitions × $0.025 per 1,000)`,
+    ].join("\n");
+}
+
+main(async () => {
+    const args = parseCli(
+        {
+            stack: { type: "string", default: "dev" },
+            input: { type: "string", default: DEFAULT_INPUT },
+            json: { type: "boolean", default: false },
+            trace: { type: "boolean", default: false },
+        },
+        USAGE,
+    );
+    const json = args.json as boolean;
+    const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+    const input = readInput(args.input as string);
+    const run = await prepareStack(args.stack as string);
+    for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
+
+    const resultKeys = Object.values(run.definition.States)
+        .map((s) => /^\$\.jobs\[0\]\.(\w+)$/.exec(String(s.ResultPath ?? ""))?.[1])
+        .filter((k): k is string => k !== undefined);
+    const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
+    let finished = 0;
+    const onEvent = (e: LocalEvent) => {
+        if (args.trace) process.stderr.write(`${e.type.padEnd(7)} ${e.state}${e.error ? ` ${e.error.Error}` : ""}\n`);
+        if (e.type === "exited" && e.state === "MoveToEnd") {
+            finished++;
+            if (!json) say(`job ${finished}/${total} done`);
+        }
+    };
+    say(`running stack ${args.stack as string} locally on ${args.input as string} (${total} job(s) to do)`);
+    const report = await executeStack(run, input, onEvent);
+
+    if (report.status === "SUCCEEDED") {
+        if (json) process.stdout.write(`${JSON.stringify(report.output)}\n`);
+        else say(`\n${table((report.output as { jobs: Job[] }).jobs, resultKeys)}\n`);
+        say(figures(report));
+        return 0;
+    }
+    const cause = report.error?.Cause ?? "";
+    say(`\nthe workflow FAILED in state ${report.failedState ?? "?"}`);
+    say(`error: ${report.error?.Error}`);
+    say(`cause: ${cause}`);
+    const kept = report.lastInput as { jobs?: Job[]; [ITERATOR_FIELD]?: unknown } | undefined;
+    if (kept?.jobs) {
+        fs.writeFileSync(FAILED_STATE_FILE, `${JSON.stringify(kept, null, 2)}\n`);
+        say(`state kept in ${FAILED_STATE_FILE}: ${kept.jobs.length} job(s), ${kept.jobs.filter((j) => j.done).length} done; rerun with --input ${FAILED_STATE_FILE} to resume`);
+    }
+    say(figures(report));
+    return 1;
+}, [InputError]);

@@ -1,0 +1,157 @@
+// The local run (`npm start`): the seed's case, properties over random lists, AWS's limits, the CLI.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import fc from "fast-check";
+import type { Json } from "../components/steps";
+import { asLambda, runLocally } from "../local/execute";
+import { executeStack, prepareStack, readInput, type StackRun } from "../local/runStack";
+import { fnArn } from "./helpers/specs";
+
+type Job = Record<string, Json>;
+const ROOT = path.join(__dirname, "..");
+
+/** A stack like dev but with one lambda step, whose local code fails for jobs marked `fail`. */
+async function lambdaStack(onJobError: "fail" | "record"): Promise<StackRun> {
+    const run = await prepareStack("dev", {
+        "iterator-workflow:steps": JSON.stringify([
+            { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("transcribe") },
+            { kind: "pass", name: "Tag", resultKey: "tag", result: "t" },
+        ]),
+        "iterator-workflow:onJobError": onJobError,
+        "iterator-workflow:limits": "{}",
+    });
+    run.handlers.Transcribe = asLambda((job) => {
+        if ((job as Job).fail === true) throw Object.assign(new Error(`job ${(job as Job).id} failed`), { name: "TranscribeError" });
+        return `t${(job as Job).id}`;
+    });
+    return run;
+}
+
+/** Jobs with an id, random other fields, and some already done (an interrupted run's work). */
+const jobList = (maxLength: number) =>
+    fc
+        .array(
+            fc.record({
+                extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => !["done", "error", "id", "fail", "transcript", "tag", "firstResult", "secondResult"].includes(k)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+                done: fc.boolean(),
+                fail: fc.boolean(),
+            }),
+            { maxLength },
+        )
+        .map((specs) => specs.map(({ extra, done, fail }, id) => ({ ...(extra as Job), id, ...(done ? { done: true } : {}), ...(fail ? { fail: true } : {}) })));
+
+describe("npm start's path: the dev stack synthesized and run locally", () => {
+    let dev: StackRun;
+    before(async () => {
+        dev = await prepareStack("dev");
+    });
+
+    it("turns the seed's example input (no done flags) into the seed's output", async () => {
+        const report = await executeStack(dev, readInput(path.join(ROOT, "examples", "jobs.json")));
+        expect(report.status).to.equal("SUCCEEDED");
+        expect(report.output).to.deep.equal({
+            jobs: [
+                { name: "First job", firstResult: "success", secondResult: "success", done: true },
+                { name: "Second job", firstResult: "success", secondResult: "success", done: true },
+            ],
+        });
+    });
+
+    it("every job comes out exactly once, in order, with every step's result; jobs already done stay as they were", async () => {
+        await fc.assert(
+            fc.asyncProperty(jobList(200), async (jobs) => {
+                const report = await executeStack(dev, { jobs, batch: "b1" });
+                expect(report.status).to.equal("SUCCEEDED");
+                const out = report.output as { jobs: Job[]; batch: string };
+                expect(out.batch).to.equal("b1");
+                expect(out.jobs).to.deep.equal(jobs.map((j) => (j.done ? j : { ...j, firstResult: "success", secondResult: "success", done: true })));
+            }),
+            { numRuns: 25 },
+        );
+    });
+
+    it('with random step failures, "record" keeps every job and stores the errors', async () => {
+        const run = await lambdaStack("record");
+        await fc.assert(
+            fc.asyncProperty(jobList(60), async (jobs) => {
+                const report = await executeStack(run, { jobs });
+                expect(report.status).to.equal("SUCCEEDED");
+                const out = (report.output as { jobs: Job[] }).jobs;
+                expect(out.map((j) => j.id)).to.deep.equal(jobs.map((j) => j.id));
+                out.forEach((job, i) => {
+                    const given = jobs[i];
+                    if (given.done) expect(job).to.deep.equal(given);
+                    else if (given.fail) expect(job).to.deep.equal({ ...given, error: { Error: "TranscribeError", Cause: JSON.stringify({ errorType: "TranscribeError", errorMessage: `job ${given.id} failed`, trace: [] }) }, done: true });
+                    else expect(job).to.deep.equal({ ...given, transcript: `t${given.id}`, tag: "t", done: true });
+                });
+            }),
+            { numRuns: 20 },
+        );
+    });
+
+    it('with random step failures, "fail" stops with the error and loses no job from the state', async () => {
+        const run = await lambdaStack("fail");
+        await fc.assert(
+            fc.asyncProperty(jobList(60), async (jobs) => {
+                const report = await executeStack(run, { jobs });
+                const firstFailing = jobs.find((j) => j.fail && !j.done);
+                if (!firstFailing) {
+                    expect(report.status).to.equal("SUCCEEDED");
+                    return;
+                }
+                expect(report.status).to.equal("FAILED");
+                expect(report.error?.Error).to.equal("TranscribeError");
+                expect(JSON.parse(report.error!.Cause).errorMessage).to.equal(`job ${firstFailing.id} failed`);
+                const kept = (report.lastInput as { jobs: Job[] }).jobs;
+                expect(kept[0].id, "the failing job is at the head").to.equal(firstFailing.id);
+                expect(kept.map((j) => j.id).sort((a, b) => Number(a) - Number(b))).to.deep.equal(jobs.map((j) => j.id));
+            }),
+            { numRuns: 20 },
+        );
+    });
+
+    it("completes a list of 1,000 jobs", async () => {
+        const jobs = Array.from({ length: 1000 }, (_, i) => ({ i }));
+        const report = await executeStack(dev, { jobs });
+        expect(report.status).to.equal("SUCCEEDED");
+        expect((report.output as { jobs: Job[] }).jobs.every((j, i) => j.i === i && j.done === true && j.secondResult === "success")).to.equal(true);
+        expect(report.historyEvents).to.equal(11 + 1000 * 11);
+    });
+
+    it("fails as AWS would when a Standard execution reaches its history limit", async () => {
+        const jobs = Array.from({ length: 100 }, (_, i) => ({ i }));
+        const report = await runLocally({ definition: dev.definition, input: { jobs }, handlers: dev.handlers, historyEventLimit: 500 });
+        expect(report.status).to.equal("FAILED");
+        expect(report.error).to.deep.equal({ Error: "States.Runtime", Cause: "The execution reached the maximum number of history events (500)." });
+        expect(report.historyEvents).to.be.within(500, 502);
+    });
+
+    it("fails with States.DataLimitExceeded when a step's result pushes a state past 262,144 bytes", async () => {
+        const run = await lambdaStack("record");
+        run.handlers.Transcribe = asLambda(() => "x".repeat(300_000));
+        const report = await executeStack(run, { jobs: [{ id: 1 }] });
+        expect(report.status).to.equal("FAILED");
+        expect(report.error).to.deep.equal({
+            Error: "States.DataLimitExceeded",
+            Cause: "The state/task 'Transcribe' returned a result with a size exceeding the maximum number of bytes service limit.",
+        });
+        expect(report.peakPayloadBytes).to.be.greaterThan(262_144);
+    });
+});
+
+describe("npm start, as a command", () => {
+    const start = (...args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "local/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+    it("--json prints only the output on stdout", () => {
+        const res = start("--json");
+        expect(res.status, res.stderr).to.equal(0);
+        expect(JSON.parse(res.stdout).jobs).to.have.length(2);
+    });
+
+    it("ends bad input with one error line and a non-zero exit, never a stack trace", () => {
+        const res = start("--input", "package.json");
+        expect(res.status).to.equal(1);
+        expect(res.stderr).to.equal('error: input file package.json: the workflow input has no "jobs" field; expected {"jobs": [ ... ]}\n');
+    });
+});
