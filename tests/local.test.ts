@@ -140,6 +140,36 @@ describe("npm start's path: the dev stack synthesized and run locally", () => {
     });
 });
 
+describe("local handlers named in stack config", () => {
+    const steps = JSON.stringify([{ kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("transcribe") }]);
+
+    it("runs the named code for a lambda step, and a stand-in echo where none is named", async () => {
+        const named = await prepareStack("dev", { "iterator-workflow:steps": steps, "iterator-workflow:localHandlers": '{"Transcribe":"examples/handlers/transcribe.ts#handler"}' });
+        expect(named.standIns).to.deep.equal([]);
+        expect((await executeStack(named, { jobs: [{ name: "a" }] })).output).to.deep.equal({ jobs: [{ name: "a", transcript: "transcript of a", done: true }] });
+
+        const unnamed = await prepareStack("dev", { "iterator-workflow:steps": steps });
+        expect(unnamed.standIns).to.have.length(1);
+        expect(unnamed.standIns[0]).to.match(/^step Transcribe \(arn:aws:lambda:.*:function:transcribe\) has no local handler/);
+        expect((await executeStack(unnamed, { jobs: [{ name: "a" }] })).output).to.deep.equal({ jobs: [{ name: "a", transcript: { name: "a" }, done: true }] });
+    });
+
+    it("names a missing handler file or an unknown step in one line", async () => {
+        for (const [handlers, message] of [
+            ['{"Transcribe":"nope.ts"}', "config iterator-workflow:localHandlers.Transcribe: nope.ts does not exist"],
+            ['{"Other":"examples/handlers/transcribe.ts"}', "config iterator-workflow:localHandlers.Other: there is no step of that name"],
+        ]) {
+            let caught: Error | undefined;
+            try {
+                await prepareStack("dev", { "iterator-workflow:steps": steps, "iterator-workflow:localHandlers": handlers });
+            } catch (err) {
+                caught = err as Error;
+            }
+            expect(caught?.message).to.equal(message);
+        }
+    });
+});
+
 describe("npm start, as a command", () => {
     const start = (...args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "local/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
