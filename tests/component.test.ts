@@ -7,6 +7,7 @@ import { moveToEndCode } from "../components/moveToEndCode";
 import type { IteratorWorkflowArgs } from "../components/types";
 import { ACCOUNT, archiveFile, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
 import { aslErrors } from "./helpers/asl";
+import { rejection } from "./helpers/errors";
 
 const COMPONENT = "iterator-workflow:index:IteratorWorkflow::iterator";
 const json = (value: unknown) => JSON.parse(value as string);
@@ -22,15 +23,6 @@ function one(synth: Synthesis, type: string, name: string): SynthResource {
  * engine's run is over once the exports settle, and the state machine is registered last.
  */
 const component = (args: IteratorWorkflowArgs) => synthesize({}, "test", async () => ({ arn: new IteratorWorkflow("iterator", args).stateMachineArn }));
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected a failure");
-}
 
 describe("the program (index.ts) for stack dev, under mocks", () => {
     let synth: Synthesis;
@@ -193,7 +185,7 @@ describe("the component with its own steps, under mocks", () => {
     });
 
     it("stops at construction with one line naming the bad argument, and no stack trace", async () => {
-        const err = await failure(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
+        const err = await rejection(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
         expect(pulumi.RunError.isInstance(err)).to.equal(true);
         expect(err.message).to.equal(`IteratorWorkflow "iterator": steps[0].name: "Done" is one of the component's own states (Prepare, NextJob, MoveToEnd, Done, ReadError, Failed); pick another name`);
     });
@@ -210,7 +202,7 @@ describe("stack config", () => {
     ];
     for (const [what, config, message] of bad) {
         it(`rejects ${what} in one line naming the key`, async () => {
-            const err = await failure(synthesize(config));
+            const err = await rejection(synthesize(config));
             expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
             expect(err.message).to.contain(message);
             expect(err.message).not.to.contain("\n");

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import type { Json } from "../components/steps";
 import { asLambda, runLocally } from "../local/execute";
 import { executeStack, prepareStack, readInput, type StackRun } from "../local/runStack";
+import { rejection } from "./helpers/errors";
 import { fnArn } from "./helpers/specs";
 
 type Job = Record<string, Json>;
@@ -159,13 +160,8 @@ describe("local handlers named in stack config", () => {
             ['{"Transcribe":"nope.ts"}', "config iterator-workflow:localHandlers.Transcribe: nope.ts does not exist"],
             ['{"Other":"examples/handlers/transcribe.ts"}', "config iterator-workflow:localHandlers.Other: there is no step of that name"],
         ]) {
-            let caught: Error | undefined;
-            try {
-                await prepareStack("dev", { "iterator-workflow:steps": steps, "iterator-workflow:localHandlers": handlers });
-            } catch (err) {
-                caught = err as Error;
-            }
-            expect(caught?.message).to.equal(message);
+            const err = await rejection(prepareStack("dev", { "iterator-workflow:steps": steps, "iterator-workflow:localHandlers": handlers }));
+            expect(err.message).to.equal(message);
         }
     });
 });

@@ -2,19 +2,11 @@
 import { expect } from "chai";
 import { INVALID_INPUT, ITERATOR_FIELD, PAYLOAD_TOO_LARGE, type MoveToEndEvent, type Settings } from "../functions/moveToEnd";
 import { loadHandler, moveToEndCode } from "../components/moveToEndCode";
+import { rejection } from "./helpers/errors";
 
 const handler = loadHandler(moveToEndCode());
 const settings: Settings = { payloadLimitBytes: 262_144, growthPerJobBytes: 50, marginBytes: 1_000 };
 const call = (action: MoveToEndEvent["action"], state: unknown, s: Settings = settings) => handler({ action, state, settings: s });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected the handler to throw");
-}
 
 describe("MoveToEnd handler (from the deployed archive)", () => {
     it("is plain CommonJS with no require of anything", () => {
