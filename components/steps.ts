@@ -71,6 +71,11 @@ export const STEP_KINDS: readonly StepKind[] = ["pass", "lambda", "activity", "t
 
 export const HEAD_JOB = "$.jobs[0]";
 
+/** Integrations that wait for a job (.sync) or a token write one more history event: TaskSubmitted. */
+export function waitsForCompletion(resource: unknown): boolean {
+    return typeof resource === "string" && /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource);
+}
+
 /** The ASL state for one step, working on jobs[0] and storing its result there. */
 export function stepState(step: StepSpec): Record<string, Json> {
     const resultPath = `${HEAD_JOB}.${step.resultKey}`;
@@ -127,7 +132,7 @@ export function stepHistoryEvents(step: StepSpec): number {
         case "activity":
             return 5;
         case "task":
-            return /\.(sync(:\d+)?|waitForTaskToken)$/.test(step.resource) ? 6 : 5;
+            return waitsForCompletion(step.resource) ? 6 : 5;
         default:
             return assertNever(step);
     }

@@ -4,7 +4,7 @@ import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aw
 import { STEP_FUNCTIONS_PAYLOAD_LIMIT } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
 import type { StateMachineDefinition } from "../components/definition";
-import type { Json } from "../components/steps";
+import { waitsForCompletion, type Json } from "../components/steps";
 
 export type TaskHandler = (input: Json) => Promise<Json>;
 
@@ -54,7 +54,7 @@ const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value
 
 /** How many AWS history events a Task adds besides Entered/Exited: Scheduled, Started, Succeeded or Failed (and Submitted when it waits). */
 function taskEvents(resource: unknown): number {
-    return typeof resource === "string" && /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource) ? 4 : 3;
+    return waitsForCompletion(resource) ? 4 : 3;
 }
 
 /**
