@@ -12,7 +12,7 @@ export const SEED_STEPS: StepArgs[] = [
 ];
 
 /** Read by `npm start` only: local code for steps. The program ignores it. */
-export const LOCAL_ONLY_KEY = `${CONFIG_NAMESPACE}:localHandlers`;
+export const LOCAL_HANDLERS_KEY = `${CONFIG_NAMESPACE}:localHandlers`;
 
 const KEYS = ["steps", "onJobError", "type", "timeoutSeconds", "tracing", "logging", "limits"] as const;
 
@@ -33,7 +33,7 @@ export function argsFromConfig(raw: Record<string, string>): IteratorWorkflowArg
     const values: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(raw)) {
         const [ns, key] = fullKey.split(":", 2);
-        if (ns !== CONFIG_NAMESPACE || fullKey === LOCAL_ONLY_KEY) continue;
+        if (ns !== CONFIG_NAMESPACE || fullKey === LOCAL_HANDLERS_KEY) continue;
         if (!(KEYS as readonly string[]).includes(key)) throw new ArgsError(fullKey, `unknown config key; expected one of ${KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`);
         values[key] = parse(value);
     }

@@ -76,9 +76,17 @@ export function waitsForCompletion(resource: unknown): boolean {
     return typeof resource === "string" && /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource);
 }
 
+const resultPathOf = (resultKey: string) => `${HEAD_JOB}.${resultKey}`;
+
+/** The job field a state stores its result in, if it is a step's state; the inverse of resultPathOf. */
+export function resultKeyOf(state: { ResultPath?: unknown }): string | undefined {
+    const path = String(state.ResultPath ?? "");
+    return path.startsWith(`${HEAD_JOB}.`) ? path.slice(HEAD_JOB.length + 1) : undefined;
+}
+
 /** The ASL state for one step, working on jobs[0] and storing its result there. */
 export function stepState(step: StepSpec): Record<string, Json> {
-    const resultPath = `${HEAD_JOB}.${step.resultKey}`;
+    const resultPath = resultPathOf(step.resultKey);
     switch (step.kind) {
         case "pass":
             return { Type: "Pass", Result: step.result, ResultPath: resultPath };

@@ -7,13 +7,11 @@ import type { Json } from "../components/steps";
 import { validateState } from "../functions/moveToEnd";
 import { asLambda, runLocally, type LocalEvent, type RunReport, type TaskHandler } from "./execute";
 import { moveToEndHandlers } from "./handlers";
-import { LOCAL_ONLY_KEY } from "../components/stackConfig";
+import { LOCAL_HANDLERS_KEY } from "../components/stackConfig";
 import { archiveFile, readStackConfig, StackError, synthesize } from "./synth";
 
 const ROOT = path.join(__dirname, "..");
 export const DEFAULT_INPUT = path.join("examples", "jobs.json");
-/** Stack config naming local code for steps: `{ StepName: "file.ts#export" }`; only `npm start` reads it. */
-const LOCAL_HANDLERS_KEY = LOCAL_ONLY_KEY;
 
 export class InputError extends Error {}
 

@@ -1,6 +1,6 @@
 // `npm start -- [--stack dev] [--input FILE] [--json] [--trace]`: runs the stack's workflow locally.
 import * as fs from "node:fs";
-import type { Json } from "../components/steps";
+import { resultKeyOf, type Json } from "../components/steps";
 import { ITERATOR_FIELD } from "../functions/moveToEnd";
 import { main, parseCli } from "./cli";
 import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
@@ -58,7 +58,7 @@ main(async () => {
     for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
 
     const resultKeys = Object.values(run.definition.States)
-        .map((s) => /^\$\.jobs\[0\]\.(\w+)$/.exec(String(s.ResultPath ?? ""))?.[1])
+        .map(resultKeyOf)
         .filter((k): k is string => k !== undefined);
     const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
     let finished = 0;
