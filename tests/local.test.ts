@@ -7,7 +7,7 @@ import type { Json } from "../components/steps";
 import { asLambda, runLocally } from "../local/execute";
 import { executeStack, prepareStack, readInput, type StackRun } from "../local/runStack";
 import { rejection } from "./helpers/errors";
-import { fnArn } from "./helpers/specs";
+import { fnArn, SEED_INPUT, SEED_OUTPUT } from "./helpers/specs";
 
 type Job = Record<string, Json>;
 const ROOT = path.join(__dirname, "..");
@@ -49,14 +49,11 @@ describe("npm start's path: the dev stack synthesized and run locally", () => {
     });
 
     it("turns the seed's example input (no done flags) into the seed's output", async () => {
-        const report = await executeStack(dev, readInput(path.join(ROOT, "examples", "jobs.json")));
+        const input = readInput(path.join(ROOT, "examples", "jobs.json"));
+        expect(input).to.deep.equal(SEED_INPUT);
+        const report = await executeStack(dev, input);
         expect(report.status).to.equal("SUCCEEDED");
-        expect(report.output).to.deep.equal({
-            jobs: [
-                { name: "First job", firstResult: "success", secondResult: "success", done: true },
-                { name: "Second job", firstResult: "success", secondResult: "success", done: true },
-            ],
-        });
+        expect(report.output).to.deep.equal(SEED_OUTPUT);
     });
 
     it("every job comes out exactly once, in order, with every step's result; jobs already done stay as they were", async () => {

@@ -7,7 +7,7 @@ import type { Json, StepSpec } from "../components/steps";
 import { asLambda, runLocally, type TaskHandler } from "../local/execute";
 import { moveToEndHandlers } from "../local/handlers";
 import { aslErrors } from "./helpers/asl";
-import { LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS } from "./helpers/specs";
+import { LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, SEED_INPUT, SEED_OUTPUT } from "./helpers/specs";
 
 const archive = moveToEndCode();
 
@@ -27,14 +27,9 @@ const transcribe = (failFor: Set<unknown> = new Set()) =>
 
 describe("the synthesized workflow, run locally", () => {
     it("turns the seed's input, without done flags, into the seed's output", async () => {
-        const report = await run(PASS_STEPS, { jobs: [{ name: "First job" }, { name: "Second job" }] });
+        const report = await run(PASS_STEPS, SEED_INPUT);
         expect(report.status).to.equal("SUCCEEDED");
-        expect(report.output).to.deep.equal({
-            jobs: [
-                { name: "First job", firstResult: "success", secondResult: "success", done: true },
-                { name: "Second job", firstResult: "success", secondResult: "success", done: true },
-            ],
-        });
+        expect(report.output).to.deep.equal(SEED_OUTPUT);
     });
 
     it("spends 2 transitions and 7 history events per job beyond the steps (the seed: 3 and 9)", async () => {

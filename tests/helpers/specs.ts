@@ -28,3 +28,12 @@ export const TASK_STEP: StepSpec = {
     parameters: { Cluster: "encoders", TaskDefinition: "encode:3", "Overrides": { ContainerOverrides: [{ Name: "encode", "Command.$": "States.Array($.name)" }] } },
     resultSelector: { "exitCode.$": "$.Containers[0].ExitCode" },
 };
+
+/** The seed article's input without `done` flags, and the output it publishes (plus `done: true`). Written by hand. */
+export const SEED_INPUT = { jobs: [{ name: "First job" }, { name: "Second job" }] };
+export const SEED_OUTPUT = {
+    jobs: [
+        { name: "First job", firstResult: "success", secondResult: "success", done: true },
+        { name: "Second job", firstResult: "success", secondResult: "success", done: true },
+    ],
+};
