@@ -53,6 +53,14 @@ function envelopeBytes(maxJobs: number): number {
     return Buffer.byteLength(JSON.stringify({ jobs: [], [ITERATOR_FIELD]: book }));
 }
 
+/**
+ * The largest the workflow state gets: `maxJobs` jobs of `maxJobBytes` each, every one carrying all
+ * its results and `done`, the comma between them, and the envelope with its bookkeeping.
+ */
+export function worstCaseStateBytes(maxJobs: number, maxJobBytes: number, growthPerJobBytes: number): number {
+    return envelopeBytes(maxJobs) + maxJobs * (maxJobBytes + growthPerJobBytes + 1);
+}
+
 export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}): Capacity {
     const transitionsPerJob = steps.length + ITERATOR_TRANSITIONS_PER_JOB;
     const historyEventsPerJob = steps.reduce((sum, s) => sum + stepHistoryEvents(s), ITERATOR_EVENTS_PER_JOB);

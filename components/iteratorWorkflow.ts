@@ -8,6 +8,7 @@ import { moveToEndCode } from "./moveToEndCode";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
 import { ArgsError, validateArgs } from "./validate";
+import { factsToTags } from "./workflowTags";
 
 export const COMPONENT_TYPE = "iterator-workflow:index:IteratorWorkflow";
 
@@ -30,6 +31,27 @@ export function resolveStep(step: StepArgs): pulumi.Output<StepSpec> {
             const { policyStatements: _grants, ...rest } = step;
             return pulumi.output(rest) as pulumi.Output<StepSpec>;
         }
+    }
+}
+
+/**
+ * A step as the budgets see it. ARNs change neither a step's history events nor its result's size,
+ * so they are left out: they are unknown during a first preview, and the capacity, and the tags the
+ * policy pack reads, must not be.
+ */
+export function costOf(step: StepArgs): pulumi.Output<StepSpec> {
+    switch (step.kind) {
+        case "lambda": {
+            const { function: _fn, ...rest } = step;
+            return pulumi.output({ ...rest, functionArn: "" });
+        }
+        case "activity": {
+            const { activity: _activity, ...rest } = step;
+            return pulumi.output({ ...rest, activityArn: "" });
+        }
+        case "pass":
+        case "task":
+            return resolveStep(step);
     }
 }
 
@@ -65,12 +87,12 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const logging = logLevel !== "OFF";
         const tracing = args.tracing ?? false;
         const retentionInDays = args.logging?.retentionInDays ?? 30;
-        const tags = args.tags;
+        const userTags = args.tags;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
         // MoveToEnd: its own role, allowed only to write to its own log group.
-        const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags }, parent);
-        this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags }, parent);
+        const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags: userTags }, parent);
+        this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags: userTags }, parent);
         const functionRolePolicy = new aws.iam.RolePolicy(
             `${name}-move-to-end`,
             { role: this.moveToEndRole.id, policy: functionLogGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn))) },
@@ -88,13 +110,13 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                 role: this.moveToEndRole.arn,
                 code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(moveToEndCode()) }),
                 loggingConfig: { logFormat: "JSON", logGroup: functionLogGroup.name },
-                tags,
+                tags: userTags,
             },
             { parent: this, dependsOn: [functionRolePolicy] },
         );
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = steps.apply((resolved) => computeCapacity(resolved, type, args.limits));
+        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits));
         this.definition = pulumi.all([steps, this.moveToEndFunction.arn]).apply(([resolved, moveToEndArn]) =>
             JSON.stringify(
                 buildDefinition({
@@ -111,7 +133,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
 
         this.stateMachineRole = new aws.iam.Role(
             `${name}-states`,
-            { assumeRolePolicy: account.apply((id) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", id))), tags },
+            { assumeRolePolicy: account.apply((id) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", id))), tags: userTags },
             parent,
         );
         const stateMachineRolePolicy = new aws.iam.RolePolicy(
@@ -127,7 +149,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
             parent,
         );
         const logGroup = logging
-            ? new aws.cloudwatch.LogGroup(`${name}-states`, { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays, tags }, parent)
+            ? new aws.cloudwatch.LogGroup(`${name}-states`, { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays, tags: userTags }, parent)
             : undefined;
 
         // Step Functions checks the role's logging rights when the machine is created: the policy goes first.
@@ -141,7 +163,17 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                     ? { level: logLevel, includeExecutionData: args.logging?.includeExecutionData ?? false, logDestination: pulumi.interpolate`${logGroup.arn}:*` }
                     : { level: "OFF" },
                 tracingConfiguration: { enabled: tracing },
-                tags,
+                tags: pulumi.all([userTags, this.capacity]).apply(([own, capacity]) => ({
+                    ...own,
+                    ...factsToTags({
+                        strategy: "iterator",
+                        maxJobs: args.limits?.maxJobs,
+                        maxJobBytes: args.limits?.maxJobBytes,
+                        growthPerJobBytes: capacity.growthPerJobBytes,
+                        historyEventsPerJob: capacity.historyEventsPerJob,
+                        fixedHistoryEvents: capacity.fixedHistoryEvents,
+                    }),
+                })),
             },
             { parent: this, dependsOn: [stateMachineRolePolicy] },
         );

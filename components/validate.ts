@@ -3,6 +3,7 @@
 import { STATE } from "./definition";
 import { STEP_KINDS } from "./steps";
 import type { IteratorWorkflowArgs, StepArgs } from "./types";
+import { TAG_PREFIX } from "./workflowTags";
 
 /** The component's own state names; a step may not take one. */
 export const RESERVED_STATE_NAMES: readonly string[] = Object.values(STATE);
@@ -141,6 +142,10 @@ export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArg
         if (days !== undefined && !LOG_RETENTION_DAYS.includes(days as number)) throw new ArgsError("logging.retentionInDays", `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${show(days)}`);
         const data = args.logging.includeExecutionData;
         if (data !== undefined && typeof data !== "boolean") throw new ArgsError("logging.includeExecutionData", `must be true or false, got ${show(data)}`);
+    }
+    if (isObj(args.tags)) {
+        const own = Object.keys(args.tags).find((key) => key.startsWith(TAG_PREFIX));
+        if (own !== undefined) throw new ArgsError(`tags.${own}`, `tags starting with "${TAG_PREFIX}" are written by the component for the policy pack; pick another key`);
     }
     if (args.limits !== undefined) {
         if (!isObj(args.limits)) throw new ArgsError("limits", `must be an object with maxJobs and maxJobBytes, got ${show(args.limits)}`);

@@ -129,6 +129,7 @@ describe("validateArgs", () => {
         ["a log retention CloudWatch does not offer", { steps: [step], logging: { retentionInDays: 10 } }, "logging.retentionInDays: must be one of CloudWatch's retention periods"],
         ["a negative maxJobs", { steps: [step], limits: { maxJobs: -1 } }, "limits.maxJobs: must be a whole number from 0"],
         ["an unknown top-level key", { steps: [step], retries: 3 }, "args.retries: unknown key"],
+        ["a tag the component records for the policy pack", { steps: [step], tags: { team: "a", "iterator-workflow:max-jobs": "9" } }, 'tags.iterator-workflow:max-jobs: tags starting with "iterator-workflow:" are written by the component'],
     ];
     for (const [what, args, message] of cases) {
         it(`rejects ${what} in one line naming the field`, () => {
