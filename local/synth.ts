@@ -19,6 +19,8 @@ export interface SynthResource {
     state: Record<string, unknown>;
     /** `type::name` of the parent resource, if any. */
     parent?: string;
+    /** For each input that came from other resources' outputs, those resources' `type::name`, as the engine records them for policies. */
+    propertyDependencies: Record<string, string[]>;
 }
 
 export interface Synthesis {
@@ -59,6 +61,28 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     return { name, ...inputs, ...(arns[type] ? { arn: arns[type] } : {}) };
 }
 
+type NamedResource = pulumi.Resource & { __pulumiType?: string; __name?: string };
+const keyOf = (resource: NamedResource): string => `${resource.__pulumiType}::${resource.__name}`;
+
+/**
+ * Which resources each input depends on, gathered as the SDK gathers them for the engine: from the
+ * resources behind an Output (its internal `allResources`), or a resource passed as the value itself.
+ */
+async function propertyDependencies(props: Record<string, unknown>): Promise<Record<string, string[]>> {
+    const result: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(props)) {
+        let found: Iterable<NamedResource> = [];
+        if (pulumi.Resource.isInstance(value)) found = [value];
+        else if (pulumi.Output.isInstance(value)) {
+            const output = value as unknown as { allResources?: () => Promise<Set<NamedResource>>; resources: () => Set<NamedResource> };
+            found = await (output.allResources?.() ?? Promise.resolve(output.resources()));
+        }
+        const keys = [...found].filter((r) => r.__pulumiType && r.__name).map(keyOf);
+        if (keys.length > 0) result[key] = [...new Set(keys)];
+    }
+    return result;
+}
+
 async function settle(value: unknown): Promise<unknown> {
     const output: pulumi.Output<unknown> = pulumi.output(value);
     return new Promise((resolve) => output.apply((v: unknown) => resolve(v)));
@@ -71,11 +95,12 @@ async function settle(value: unknown): Promise<unknown> {
 export async function synthesize(config: Record<string, string>, stack = "dev", program: () => Promise<Record<string, unknown>> = require("../index")): Promise<Synthesis> {
     const resources: SynthResource[] = [];
     const parents = new Map<string, string>();
+    const dependencies = new Map<string, Promise<Record<string, string[]>>>();
     await pulumi.runtime.setMocks(
         {
             newResource: ({ type, name, inputs }) => {
                 const state = mockState(type, name, inputs);
-                resources.push({ type, name, id: name, inputs, state, parent: parents.get(`${type}::${name}`) });
+                resources.push({ type, name, id: name, inputs, state, parent: parents.get(`${type}::${name}`), propertyDependencies: {} });
                 return { id: name, state };
             },
             call: ({ token }) => {
@@ -100,9 +125,10 @@ export async function synthesize(config: Record<string, string>, stack = "dev", 
     // A root stack, as the CLI would make, so that a stack transformation can run: the SDK runs it
     // in-process, before registration, which is the one place a resource's parent is visible.
     await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
-            const parent = opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
-            if (parent?.__pulumiType && parent.__name) parents.set(`${type}::${name}`, `${parent.__pulumiType}::${parent.__name}`);
+        pulumi.runtime.registerStackTransformation(({ type, name, props, opts }) => {
+            const parent = opts.parent as NamedResource | undefined;
+            if (parent?.__pulumiType && parent.__name) parents.set(`${type}::${name}`, keyOf(parent));
+            dependencies.set(`${type}::${name}`, propertyDependencies(props));
             return undefined;
         });
         exported = await program();
@@ -110,6 +136,7 @@ export async function synthesize(config: Record<string, string>, stack = "dev", 
     });
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) outputs[key] = await settle(value);
+    for (const resource of resources) resource.propertyDependencies = (await dependencies.get(`${resource.type}::${resource.name}`)) ?? {};
     return { resources, outputs };
 }
 
