@@ -8,7 +8,7 @@ import { validateState } from "../functions/moveToEnd";
 import { asLambda, runLocally, type LocalEvent, type RunReport, type TaskHandler } from "./execute";
 import { moveToEndHandlers } from "./handlers";
 import { LOCAL_HANDLERS_KEY } from "../components/stackConfig";
-import { archiveFile, readStackConfig, StackError, synthesize } from "./synth";
+import { archiveFile, readStackConfig, StackError, synthesize, type Synthesis } from "./synth";
 
 const ROOT = path.join(__dirname, "..");
 export const DEFAULT_INPUT = path.join("examples", "jobs.json");
@@ -40,6 +40,8 @@ export interface StackRun {
     /** One line per Task that runs a stand-in instead of real code. */
     standIns: string[];
     config: Record<string, string>;
+    /** Every resource the program registered, for the policy pack. */
+    synth: Synthesis;
 }
 
 /** The echo that replaces a step with no local code: the job comes back as the step's result. */
@@ -87,7 +89,7 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
     for (const step of Object.keys(local)) {
         if (!(step in definition.States)) throw new StackError(`config ${LOCAL_HANDLERS_KEY}.${step}: there is no step of that name`);
     }
-    return { definition, type: (machine.inputs.type as "STANDARD" | "EXPRESS") ?? "STANDARD", handlers, standIns, config };
+    return { definition, type: (machine.inputs.type as "STANDARD" | "EXPRESS") ?? "STANDARD", handlers, standIns, config, synth };
 }
 
 export async function executeStack(run: StackRun, input: Json, onEvent?: (e: LocalEvent) => void): Promise<RunReport> {

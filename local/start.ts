@@ -4,11 +4,12 @@ import { resultKeyOf, type Json } from "../components/steps";
 import { ITERATOR_FIELD } from "../functions/moveToEnd";
 import { main, parseCli } from "./cli";
 import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
+import { formatViolations, mandatory, PACK_NAME, PACK_VERSION, PolicyConfigError, PolicyViolationError, readPolicyConfig, runPolicies } from "./policyRun";
 import { DEFAULT_INPUT, executeStack, InputError, prepareStack, readInput } from "./runStack";
 
 /** Where a failed run leaves its state, so no job's work is lost. */
 const FAILED_STATE_FILE = "failed-state.json";
-const USAGE = "usage: npm start -- [--stack NAME] [--input FILE] [--json] [--trace]";
+const USAGE = "usage: npm start -- [--stack NAME] [--input FILE] [--json] [--trace] [--policy-pack-config FILE]";
 
 type Job = Record<string, Json>;
 
@@ -48,13 +49,22 @@ main(async () => {
             input: { type: "string", default: DEFAULT_INPUT },
             json: { type: "boolean", default: false },
             trace: { type: "boolean", default: false },
+            "policy-pack-config": { type: "string" },
         },
         USAGE,
     );
     const json = args.json as boolean;
     const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
     const input = readInput(args.input as string);
-    const run = await prepareStack(args.stack as string);
+    const stack = args.stack as string;
+    const policyConfigFile = args["policy-pack-config"] as string | undefined;
+    const policyConfig = policyConfigFile === undefined ? undefined : readPolicyConfig(policyConfigFile);
+    const run = await prepareStack(stack);
+    // As `pulumi up --policy-pack policies` would: a mandatory violation stops the run before it starts.
+    const violations = await runPolicies(run.synth, { stack, config: policyConfig });
+    process.stderr.write(violations.length > 0 ? `${formatViolations(violations)}\n\n` : `policy pack ${PACK_NAME}@v${PACK_VERSION}: no violations\n`);
+    const blocking = mandatory(violations).length;
+    if (blocking > 0) throw new PolicyViolationError(`the policy pack blocks stack ${stack}: ${blocking} mandatory violation(s), listed above; nothing was run`);
     for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
 
     const resultKeys = Object.values(run.definition.States)
@@ -89,4 +99,4 @@ main(async () => {
     }
     say(figures(report));
     return 1;
-}, [InputError]);
+}, [InputError, PolicyConfigError, PolicyViolationError]);
