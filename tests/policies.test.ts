@@ -1,0 +1,323 @@
+// The policy pack, over the resources the program really registers (synthesized under mocks), run
+// the way the engine runs an analyzer. The PolicyPack itself is never built: that starts a gRPC server.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import type { Policy, PolicyPackConfig } from "@pulumi/policy";
+import { worstCaseStateBytes } from "../components/capacity";
+import { IteratorWorkflow } from "../components/iteratorWorkflow";
+import { TAG } from "../components/workflowTags";
+import { broadInvokeGrants, invokeScope } from "../policies/iam";
+import { definitionSize, historyBudget } from "../policies/definition";
+import { lambdaResultsTrimmed, limitsDeclared, payloadBudget, smallLiterals } from "../policies/payload";
+import { policies } from "../policies/all";
+import { mandatory, PolicyConfigError, runPolicies, type Violation } from "../local/policyRun";
+import { executeStack, prepareStack } from "../local/runStack";
+import { readStackConfig, synthesize, type Synthesis } from "../local/synth";
+import { Analyzer, UNKNOWN } from "./helpers/analyzer";
+import { rejection } from "./helpers/errors";
+import { fnArn } from "./helpers/specs";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownStringValue } = require("@pulumi/policy/proxy");
+
+const ROOT = path.join(__dirname, "..");
+const STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
+
+/** The dev stack with some config replaced: a stack that violates on purpose is one line away. */
+const stack = (overrides: Record<string, unknown> = {}) =>
+    synthesize({ ...readStackConfig("dev"), ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`iterator-workflow:${k}`, JSON.stringify(v)])) });
+
+async function check(policy: Policy, synth: Synthesis, config?: PolicyPackConfig["x"]): Promise<Violation[]> {
+    return runPolicies(synth, { stack: "dev", policies: [policy], config: config === undefined ? undefined : { [policy.name]: config } });
+}
+
+const messages = (violations: Violation[]) => violations.map((v) => v.message);
+
+describe("the policy pack", () => {
+    let dev: Synthesis;
+    before(async () => {
+        dev = await stack();
+    });
+
+    it("finds nothing wrong with the dev stack", async () => {
+        expect(await runPolicies(dev, { stack: "dev" })).to.deep.equal([]);
+    });
+
+    it("records on the state machine, as tags, what the policies need: the declared limits and the per-job figures", () => {
+        const sm = dev.resources.find((r) => r.type === STATE_MACHINE)!;
+        // dev: 64-byte jobs, at most 1,000; growth ,"firstResult":"success" (24) + ,"secondResult":"success" (25) + ,"done":true (12).
+        expect(sm.inputs.tags).to.deep.equal({
+            [TAG.strategy]: "iterator",
+            [TAG.maxJobs]: "1000",
+            [TAG.maxJobBytes]: "64",
+            [TAG.growthPerJobBytes]: "61",
+            [TAG.historyEventsPerJob]: "11",
+            [TAG.fixedHistoryEvents]: "11",
+        });
+    });
+
+    describe(payloadBudget.name, () => {
+        it("passes 1,000 jobs of 64 bytes and fails 2,000 (about 252 KB, over 80% of 256 KiB)", async () => {
+            expect(await check(payloadBudget, dev)).to.deep.equal([]);
+            const [v, ...more] = await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }));
+            expect(more).to.deep.equal([]);
+            expect(v.level).to.equal("mandatory");
+            expect(v.resource?.type).to.equal(STATE_MACHINE);
+            expect(v.message).to.contain("2,000 jobs of 64 bytes").and.to.contain("over the 209,715-byte budget (80% of Step Functions' 262,144-byte limit)");
+        });
+
+        it("takes its share of the limit from config", async () => {
+            expect(await check(payloadBudget, dev, { maxShareOfLimit: 0.25 })).to.have.length(1);
+            expect(await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }), { maxShareOfLimit: 1 })).to.deep.equal([]);
+        });
+
+        it("counts what a lambda step may return (maxResultBytes), not only the job", async () => {
+            const steps = [{ kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("t"), maxResultBytes: 2000 }];
+            expect(messages(await check(payloadBudget, await stack({ steps, limits: { maxJobs: 100, maxJobBytes: 64 } })))).to.deep.equal([]);
+            expect(await check(payloadBudget, await stack({ steps, limits: { maxJobs: 200, maxJobBytes: 64 } }))).to.have.length(1);
+        });
+
+        it("its worst case is never below the peak payload of a real run at the declared limits", async () => {
+            const run = await prepareStack("dev", { "iterator-workflow:limits": JSON.stringify({ maxJobs: 300, maxJobBytes: 64 }) });
+            const job = (i: number) => ({ id: i, pad: "" });
+            const jobs = Array.from({ length: 300 }, (_, i) => ({ ...job(i), pad: "x".repeat(64 - JSON.stringify(job(i)).length) }));
+            expect(jobs.every((j) => JSON.stringify(j).length === 64)).to.equal(true);
+            const report = await executeStack(run, { jobs });
+            expect(report.status).to.equal("SUCCEEDED");
+            expect(worstCaseStateBytes(300, 64, 61)).to.be.at.least(report.peakPayloadBytes);
+        });
+    });
+
+    describe(limitsDeclared.name, () => {
+        it("advises a workflow without limits to declare them, naming what is missing", async () => {
+            expect(await check(limitsDeclared, dev)).to.deep.equal([]);
+            const violations = await check(limitsDeclared, await stack({ limits: { maxJobs: 10 } }));
+            expect(violations.map((v) => v.level)).to.deep.equal(["advisory"]);
+            expect(violations[0].message).to.match(/^it declares no limits\.maxJobBytes, so its payload and history budgets cannot be checked/);
+        });
+    });
+
+    describe(smallLiterals.name, () => {
+        const bulky = [{ kind: "pass", name: "Attach", resultKey: "template", result: { body: "x".repeat(5000) } }];
+
+        it("fails a Pass Result over 4 KiB, naming the state", async () => {
+            expect(await check(smallLiterals, dev)).to.deep.equal([]);
+            const violations = await check(smallLiterals, await stack({ steps: bulky }));
+            expect(messages(violations)).to.have.length(1);
+            expect(violations[0].message).to.match(/^state "Attach" carries a Result of 5,011 bytes, over the 4,096-byte limit for literals/);
+        });
+
+        it("fails large task Parameters too, and takes its limit from config", async () => {
+            const steps = [{ kind: "task", name: "Notify", resultKey: "sent", resource: "arn:aws:states:::sns:publish", parameters: { TopicArn: "arn:aws:sns:us-east-1:123456789012:t", Message: "m".repeat(600) } }];
+            expect(await check(smallLiterals, await stack({ steps }))).to.deep.equal([]);
+            expect(messages(await check(smallLiterals, await stack({ steps }), { maxLiteralBytes: 512 }))[0]).to.match(/^state "Notify" carries a Parameters of /);
+            expect(await check(smallLiterals, await stack({ steps: bulky }), { maxLiteralBytes: 8192 })).to.deep.equal([]);
+        });
+    });
+
+    describe(lambdaResultsTrimmed.name, () => {
+        const invoke = { kind: "task", name: "Invoke", resultKey: "out", resource: "arn:aws:states:::lambda:invoke", parameters: { FunctionName: fnArn("f"), "Payload.$": "$" } };
+
+        it("advises trimming a lambda:invoke task that keeps the whole response; a ResultSelector passes", async () => {
+            expect(await check(lambdaResultsTrimmed, dev)).to.deep.equal([]);
+            const violations = await check(lambdaResultsTrimmed, await stack({ steps: [invoke] }));
+            expect(violations.map((v) => [v.level, v.message.split(" (")[0]])).to.deep.equal([["advisory", 'state "Invoke" keeps the whole lambda:invoke response']]);
+            expect(await check(lambdaResultsTrimmed, await stack({ steps: [{ ...invoke, resultSelector: { "text.$": "$.Payload.text" } }] }))).to.deep.equal([]);
+        });
+    });
+
+    describe(definitionSize.name, () => {
+        it("passes the dev definition and fails it under a limit set in config", async () => {
+            expect(await check(definitionSize, dev)).to.deep.equal([]);
+            const [v] = await check(definitionSize, dev, { maxCharacters: 1000 });
+            expect(v.message).to.match(/^its definition is [\d,]+ characters, over the 1,000-character limit/);
+        });
+
+        it("fails a definition past 64 KiB by default", async () => {
+            const steps = Array.from({ length: 20 }, (_, i) => ({ kind: "pass", name: `S${i}`, resultKey: `r${i}`, result: "y".repeat(3500) }));
+            expect(messages(await check(definitionSize, await stack({ steps })))[0]).to.match(/over the 65,536-character limit/);
+        });
+    });
+
+    describe(historyBudget.name, () => {
+        it("passes 1,000 dev jobs (11,011 events) and fails 2,500 (27,511, over 22,500)", async () => {
+            expect(await check(historyBudget, dev)).to.deep.equal([]);
+            const [v] = await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 } }));
+            expect(v.message).to.match(/^2,500 jobs at 11 history events each take 27,511 events, over the 22,500-event budget \(25,000 less a 10% margin\)/);
+        });
+
+        it("does not apply to Express workflows, which have no history limit", async () => {
+            expect(await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 }, type: "EXPRESS" }))).to.deep.equal([]);
+        });
+
+        it("takes its margin from config", async () => {
+            expect(messages(await check(historyBudget, dev, { marginPercent: 60 }))[0]).to.contain("over the 10,000-event budget (25,000 less a 60% margin)");
+        });
+    });
+
+    describe(invokeScope.name, () => {
+        it("fails a state machine role that may invoke any function, naming the role policy", async () => {
+            expect(await check(invokeScope, dev)).to.deep.equal([]);
+            const steps = [{ kind: "task", name: "Any", resultKey: "r", resource: "arn:aws:states:::lambda:invoke", resultSelector: { "v.$": "$.Payload" }, parameters: { "FunctionName.$": "$.fn" }, policyStatements: [{ Action: "lambda:Invoke*", Resource: "*" }] }];
+            const [v, ...more] = await check(invokeScope, await stack({ steps }));
+            expect(more).to.deep.equal([]);
+            expect(v.resource).to.deep.include({ type: "aws:iam/rolePolicy:RolePolicy", name: "iterator-states" });
+            expect(v.message).to.equal(
+                'RolePolicy iterator-states of state machine role iterator-states: it allows lambda:InvokeFunction on "*"; name the exact function ARNs the state machine invokes (an alias or version ARN if it invokes one)',
+            );
+        });
+
+        it("finds a broad grant in a hand-made state machine role's inline policy or managed policy, and leaves other roles alone", async () => {
+            const synth = await synthesize({}, "test", async () => {
+                const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+                const broad = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+                const role = new aws.iam.Role("hand-made", { assumeRolePolicy: trust, inlinePolicies: [{ name: "all", policy: broad }], managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AWSLambdaRole"] });
+                const lambdaTrust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+                new aws.iam.Role("not-a-workflow", { assumeRolePolicy: lambdaTrust, inlinePolicies: [{ name: "all", policy: broad }] });
+                const machine = new aws.sfn.StateMachine("hand-made", { roleArn: role.arn, definition: JSON.stringify({ StartAt: "A", States: { A: { Type: "Pass", End: true } } }) });
+                return { arn: machine.arn };
+            });
+            const violations = await check(invokeScope, synth);
+            expect(violations.map((v) => `${v.resource?.name}: ${v.message.split(";")[0]}`)).to.deep.equal([
+                'hand-made: role hand-made of state machine role hand-made: it allows lambda:InvokeFunction on "*"',
+                'hand-made: role hand-made of state machine role hand-made: the managed policy arn:aws:iam::aws:policy/service-role/AWSLambdaRole allows lambda:InvokeFunction on "*"',
+            ]);
+        });
+
+        it("reads IAM's wildcards in actions and resources", () => {
+            const doc = (statement: object) => ({ Statement: [{ Effect: "Allow", ...statement }] });
+            expect(broadInvokeGrants(doc({ Action: "lambda:InvokeFunction", Resource: [fnArn("a"), fnArn("b")] }))).to.deep.equal([]);
+            expect(broadInvokeGrants(doc({ Action: "LAMBDA:invoke?unction", Resource: fnArn("*") }))).to.have.length(1);
+            expect(broadInvokeGrants(doc({ Action: "s3:GetObject", Resource: "*" }))).to.deep.equal([]);
+            expect(broadInvokeGrants(doc({ NotAction: "s3:*", Resource: "*" }))).to.have.length(1);
+            expect(broadInvokeGrants(doc({ Action: "lambda:*", NotResource: fnArn("x") }))).to.have.length(1);
+            expect(broadInvokeGrants({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] })).to.deep.equal([]);
+        });
+    });
+
+    describe("during a first preview, with values not known yet", () => {
+        it("skips, with an advisory note, the policies that need the definition, and still checks the budgets from the tags", async () => {
+            const synth = await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } });
+            const sm = synth.resources.find((r) => r.type === STATE_MACHINE)!;
+            sm.inputs.definition = unknownStringValue;
+            const violations = await runPolicies(synth, { stack: "dev" });
+            const notes = violations.filter((v) => v.message.startsWith("can't run policy"));
+            expect(notes.map((v) => [v.policy, v.level])).to.deep.equal([
+                [smallLiterals.name, "advisory"],
+                [lambdaResultsTrimmed.name, "advisory"],
+                [definitionSize.name, "advisory"],
+            ]);
+            expect(notes[0].message).to.equal(`can't run policy '${smallLiterals.name}' from policy pack 'iterator-workflow@v0.1.0' during preview: string value at .definition can't be known during preview`);
+            expect(mandatory(violations).map((v) => v.policy)).to.deep.equal([payloadBudget.name]);
+        });
+    });
+
+    it("reports a tag edited into something that is not a number, instead of guessing", async () => {
+        const synth = await stack();
+        const sm = synth.resources.find((r) => r.type === STATE_MACHINE)!;
+        (sm.inputs.tags as Record<string, string>)[TAG.maxJobs] = "lots";
+        expect(messages(await check(payloadBudget, synth))).to.deep.equal([`tag ${TAG.maxJobs} must be a whole number, got "lots"`]);
+    });
+
+    it("rejects policy config the schemas do not allow, in one line naming the policy and the field", async () => {
+        const bad: [PolicyPackConfig, string][] = [
+            [{ "no-such-policy": "advisory" }, 'policy pack config: "no-such-policy" is not a policy of iterator-workflow'],
+            [{ [payloadBudget.name]: { maxShareOfLimit: 2 } }, `policy pack config: ${payloadBudget.name}.maxShareOfLimit must be <= 1`],
+            [{ [historyBudget.name]: { margin: 5 } }, `policy pack config: ${historyBudget.name}.margin must NOT have additional properties`],
+            [{ [definitionSize.name]: { enforcementLevel: "strict" as never } }, `policy pack config: ${definitionSize.name}.enforcementLevel must be one of advisory, mandatory, remediate, disabled, got "strict"`],
+        ];
+        for (const [config, message] of bad) {
+            const err = await rejection(runPolicies(dev, { stack: "dev", config }));
+            expect(err).to.be.instanceOf(PolicyConfigError);
+            expect(err.message).to.contain(message);
+        }
+    });
+
+    it("lets config change a policy's enforcement level or turn it off", async () => {
+        const synth = await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 } });
+        expect((await runPolicies(synth, { stack: "dev", config: { [historyBudget.name]: "advisory" } })).map((v) => v.level)).to.deep.equal(["advisory"]);
+        expect(await runPolicies(synth, { stack: "dev", config: { [historyBudget.name]: "disabled" } })).to.deep.equal([]);
+    });
+
+    it("gives every policy a description, a remediation and a config default for each threshold", () => {
+        for (const policy of policies) {
+            expect(policy.description, policy.name).to.have.length.above(40);
+            expect(policy.remediationSteps, policy.name).to.have.length.above(20);
+            for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+                expect((schema as { default?: unknown }).default, `${policy.name}.${key}`).not.to.equal(undefined);
+            }
+        }
+    });
+});
+
+describe("the policy pack served over Pulumi's analyzer protocol, as pulumi preview --policy-pack runs it", () => {
+    let analyzer: Analyzer;
+    let machine: Record<string, unknown>;
+    before(async () => {
+        analyzer = await Analyzer.start();
+        const synth = await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } });
+        machine = synth.resources.find((r) => r.type === STATE_MACHINE)!.inputs;
+    });
+    after(() => analyzer?.stop());
+
+    it("loads policies/index.ts and declares every policy with its enforcement level", async () => {
+        expect(await analyzer.info()).to.deep.equal({
+            name: "iterator-workflow",
+            version: "0.1.0",
+            policies: policies.map((p) => `${p.name} (${p.enforcementLevel})`),
+        });
+    });
+
+    it("reports the synthesized state machine's violations, and only notes the policies an unknown definition keeps from running", async () => {
+        const known = await analyzer.analyze(STATE_MACHINE, "iterator", machine);
+        expect(known.map((d) => [d.policy, d.level])).to.deep.equal([[payloadBudget.name, "mandatory"]]);
+        expect(known[0].message).to.contain("its largest state would be about");
+
+        const preview = await analyzer.analyze(STATE_MACHINE, "iterator", { ...machine, definition: UNKNOWN });
+        expect(preview.map((d) => [d.policy, d.level])).to.deep.equal([
+            [payloadBudget.name, "mandatory"],
+            [smallLiterals.name, "advisory"],
+            [lambdaResultsTrimmed.name, "advisory"],
+            [definitionSize.name, "advisory"],
+        ]);
+        expect(preview[1].message).to.contain("during preview: string value at .definition can't be known during preview");
+    });
+});
+
+describe("npm run policy and npm start with the policy pack", () => {
+    const run = (script: string, ...args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", script, ...args], { cwd: ROOT, encoding: "utf8" });
+    let strict: string;
+    before(() => {
+        strict = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "strict.json");
+        fs.writeFileSync(strict, JSON.stringify({ [payloadBudget.name]: { maxShareOfLimit: 0.1 } }));
+    });
+
+    it("npm run policy prints no violations for dev and exits 0", () => {
+        const res = run("scripts/policy.ts", "--stack", "dev");
+        expect(res.status, res.stderr).to.equal(0);
+        expect(res.stdout).to.contain("iterator-workflow@v0.1.0 (local: policies)").and.to.contain("no violations");
+    });
+
+    it("npm run policy lists a mandatory violation as pulumi preview does and exits 1", () => {
+        const res = run("scripts/policy.ts", "--policy-pack-config", strict);
+        expect(res.status).to.equal(1);
+        expect(res.stdout).to.match(/- \[mandatory\] {2}iterator-workflow-payload-budget {2}\(aws:sfn\/stateMachine:StateMachine: iterator\)\n {10}its largest state would be about/);
+    });
+
+    it("npm start refuses to run a stack the pack blocks, in one error line after the report", () => {
+        const res = run("local/start.ts", "--policy-pack-config", strict);
+        expect(res.status).to.equal(1);
+        expect(res.stdout).not.to.contain("job 1/2 done");
+        expect(res.stderr.trimEnd().split("\n").pop()).to.equal("error: the policy pack blocks stack dev: 1 mandatory violation(s), listed above; nothing was run");
+    });
+
+    it("names a missing config file in one line", () => {
+        const res = run("scripts/policy.ts", "--policy-pack-config", "nope.json");
+        expect(res.status).to.equal(1);
+        expect(res.stderr).to.equal("error: policy pack config file nope.json does not exist\n");
+    });
+});
