@@ -10,6 +10,10 @@ export const ITERATOR_TRANSITIONS_PER_JOB = 2;
 export const ITERATOR_EVENTS_PER_JOB = 5 + 2;
 /** ExecutionStarted, Prepare (5), the first NextJob (2), Done (2), ExecutionSucceeded. */
 export const ITERATOR_FIXED_EVENTS = 1 + 5 + 2 + 2 + 1;
+/** A hand-over's own events: NextJob (2), HandOver waiting on the new execution (6), Merge (5). */
+export const HANDOVER_EVENTS = 2 + 6 + 5;
+/** Share of the history limit an execution leaves unused before it hands over: room for retries. */
+export const HANDOVER_MARGIN = 0.1;
 
 /** `,"done":true`, added to every job. */
 export const DONE_BYTES = Buffer.byteLength(`,"done":true`);
@@ -37,14 +41,37 @@ export interface Capacity {
     boundBy: "history" | "payload" | null;
     /** Whether `limits.maxJobs` fits; null when limits are not declared. */
     fitsDeclaredLimits: boolean | null;
+    /** Jobs after which an execution hands the rest to a new one; null when it never does. */
+    jobsPerExecution: number | null;
 }
+
+/** `true`: hand over as late as the history allows, with a margin; a number: after that many jobs. */
+export type HandOver = boolean | { jobsPerExecution: number };
 
 export function growthPerJobBytes(steps: StepSpec[]): number {
     return steps.reduce((sum, step) => sum + stepResultBytes(step), DONE_BYTES);
 }
 
-export function runtimeSettings(steps: StepSpec[]): Settings {
-    return { payloadLimitBytes: STEP_FUNCTIONS_PAYLOAD_LIMIT, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
+export function runtimeSettings(steps: StepSpec[], jobsPerExecution: number | null = null): Settings {
+    const settings: Settings = { payloadLimitBytes: STEP_FUNCTIONS_PAYLOAD_LIMIT, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
+    if (jobsPerExecution !== null) settings.jobsPerExecution = jobsPerExecution;
+    return settings;
+}
+
+export function historyEventsPerJob(steps: StepSpec[]): number {
+    return steps.reduce((sum, s) => sum + stepHistoryEvents(s), ITERATOR_EVENTS_PER_JOB);
+}
+
+/** The most jobs one execution may finish before it hands over, keeping HANDOVER_MARGIN of its history free. */
+export function maxJobsPerExecution(steps: StepSpec[]): number {
+    const budget = Math.floor(HISTORY_EVENT_LIMIT * (1 - HANDOVER_MARGIN)) - ITERATOR_FIXED_EVENTS - HANDOVER_EVENTS;
+    return Math.max(1, Math.floor(budget / historyEventsPerJob(steps)));
+}
+
+/** When a workflow of these steps hands over, or null when it does not. */
+export function jobsPerExecution(steps: StepSpec[], handOver: HandOver): number | null {
+    if (handOver === false) return null;
+    return handOver === true ? maxJobsPerExecution(steps) : handOver.jobsPerExecution;
 }
 
 /** Bytes of `{"jobs":[]}` and the bookkeeping at its largest, for a list of `maxJobs`. */
@@ -61,11 +88,13 @@ export function worstCaseStateBytes(maxJobs: number, maxJobBytes: number, growth
     return envelopeBytes(maxJobs) + maxJobs * (maxJobBytes + growthPerJobBytes + 1);
 }
 
-export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}): Capacity {
+export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, handOver: HandOver = false): Capacity {
     const transitionsPerJob = steps.length + ITERATOR_TRANSITIONS_PER_JOB;
-    const historyEventsPerJob = steps.reduce((sum, s) => sum + stepHistoryEvents(s), ITERATOR_EVENTS_PER_JOB);
+    const eventsPerJob = historyEventsPerJob(steps);
     const growth = growthPerJobBytes(steps);
-    const maxJobsByHistory = type === "EXPRESS" ? null : Math.floor((HISTORY_EVENT_LIMIT - ITERATOR_FIXED_EVENTS) / historyEventsPerJob);
+    const perExecution = type === "EXPRESS" ? null : jobsPerExecution(steps, handOver);
+    // A workflow that hands over before the limit is not bound by history at all.
+    const maxJobsByHistory = type === "EXPRESS" || perExecution !== null ? null : Math.floor((HISTORY_EVENT_LIMIT - ITERATOR_FIXED_EVENTS) / eventsPerJob);
 
     let maxJobsByPayload: number | null = null;
     if (limits.maxJobBytes !== undefined) {
@@ -81,7 +110,7 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
     const tightest = bounds.sort((a, b) => a[1] - b[1])[0];
     return {
         transitionsPerJob,
-        historyEventsPerJob,
+        historyEventsPerJob: eventsPerJob,
         fixedHistoryEvents: ITERATOR_FIXED_EVENTS,
         growthPerJobBytes: growth,
         maxJobsByHistory,
@@ -89,5 +118,6 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
         maxJobs: tightest?.[1] ?? null,
         boundBy: tightest?.[0] ?? null,
         fitsDeclaredLimits: limits.maxJobs === undefined || tightest === undefined ? null : limits.maxJobs <= tightest[1],
+        jobsPerExecution: perExecution,
     };
 }

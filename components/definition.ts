@@ -18,7 +18,12 @@ export const STATE = {
     done: "Done",
     readError: "ReadError",
     failed: "Failed",
+    handOver: "HandOver",
+    merge: "Merge",
 } as const;
+
+/** Starts a new execution of this same state machine and waits for its output (see aws-limits.md, "continue as new"). */
+export const START_EXECUTION_SYNC = "arn:aws:states:::states:startExecution.sync:2";
 
 export type OnJobError = "fail" | "record";
 
@@ -36,7 +41,7 @@ export type StateMachineDefinition = { StartAt: string; States: Record<string, R
 /** Errors the MoveToEnd function raises on purpose; they end the execution with a readable cause. */
 const WORKFLOW_ERRORS = [INVALID_INPUT, PAYLOAD_TOO_LARGE];
 
-function moveToEndTask(spec: DefinitionSpec, action: "start" | "advance", next: string): Record<string, Json> {
+function moveToEndTask(spec: DefinitionSpec, action: "start" | "advance" | "merge", next: string): Record<string, Json> {
     return {
         Type: "Task",
         Resource: spec.moveToEndArn,
@@ -51,13 +56,12 @@ function moveToEndTask(spec: DefinitionSpec, action: "start" | "advance", next: 
 
 export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
     const first = spec.steps[0].name;
+    const handsOver = (spec.settings.jobsPerExecution ?? 0) > 0;
+    const choices: Json[] = [{ Not: { Variable: `$.${ITERATOR_FIELD}`, IsPresent: true }, Next: STATE.done }];
+    if (handsOver) choices.push({ Variable: `$.${ITERATOR_FIELD}.next`, StringEquals: "handover", Next: STATE.handOver });
     const states: Record<string, Record<string, Json>> = {
         [STATE.prepare]: moveToEndTask(spec, "start", STATE.nextJob),
-        [STATE.nextJob]: {
-            Type: "Choice",
-            Choices: [{ Not: { Variable: `$.${ITERATOR_FIELD}`, IsPresent: true }, Next: STATE.done }],
-            Default: first,
-        },
+        [STATE.nextJob]: { Type: "Choice", Choices: choices, Default: first },
     };
     spec.steps.forEach((step, i) => {
         const state: Record<string, Json> = { ...stepState(step), Next: spec.steps[i + 1]?.name ?? STATE.moveToEnd };
@@ -67,6 +71,23 @@ export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
         }
         states[step.name] = state;
     });
+    if (handsOver) {
+        // The state machine's own ARN comes from the context object: naming it here would make the
+        // definition depend on the machine it defines.
+        states[STATE.handOver] = {
+            Type: "Task",
+            Resource: START_EXECUTION_SYNC,
+            Parameters: {
+                "StateMachineArn.$": "$$.StateMachine.Id",
+                Input: { "jobs.$": "$.jobs", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" },
+            },
+            // Of the new execution's description, only its jobs: its input and metadata would only bloat the state.
+            ResultSelector: { "jobs.$": "$.Output.jobs" },
+            ResultPath: `$.${ITERATOR_FIELD}.returned`,
+            Next: STATE.merge,
+        };
+        states[STATE.merge] = moveToEndTask(spec, "merge", STATE.nextJob);
+    }
     Object.assign(states, {
         [STATE.moveToEnd]: moveToEndTask(spec, "advance", STATE.nextJob),
         [STATE.done]: { Type: "Succeed" },

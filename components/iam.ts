@@ -78,3 +78,26 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
     }
     return { Version: "2012-10-17", Statement: statements };
 }
+
+/**
+ * What a hand-over needs (developer guide, "IAM policies for nested executions"): start this state
+ * machine, follow and stop the executions it starts, and the EventBridge rule Step Functions manages
+ * to learn when a `.sync` execution ends. All are derived from the state machine's own ARN.
+ */
+export function handOverPolicy(stateMachineArn: string): PolicyDocument {
+    const [arn, partition, service, region, account, kind, name] = stateMachineArn.split(":");
+    if (arn !== "arn" || service !== "states" || kind !== "stateMachine" || !name) throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "StartNextExecution", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn },
+            { Sid: "FollowNextExecution", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: `arn:${partition}:states:${region}:${account}:execution:${name}:*` },
+            {
+                Sid: "ManagedRuleForSync",
+                Effect: "Allow",
+                Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                Resource: `arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+            },
+        ],
+    };
+}

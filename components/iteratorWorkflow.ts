@@ -1,9 +1,9 @@
 // The IteratorWorkflow component: thin Pulumi wiring around the pure builders in this folder.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
+import { computeCapacity, jobsPerExecution, runtimeSettings, type Capacity } from "./capacity";
 import { buildDefinition } from "./definition";
-import { assumeRolePolicy, functionPolicy, stateMachinePolicy, type Statement } from "./iam";
+import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
 import { moveToEndCode } from "./moveToEndCode";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
@@ -83,6 +83,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
         const type = args.type ?? "STANDARD";
+        const handOver = args.handOver ?? type === "STANDARD";
         const logLevel = args.logging?.level ?? "ERROR";
         const logging = logLevel !== "OFF";
         const tracing = args.tracing ?? false;
@@ -116,14 +117,14 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         );
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits));
+        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, handOver));
         this.definition = pulumi.all([steps, this.moveToEndFunction.arn]).apply(([resolved, moveToEndArn]) =>
             JSON.stringify(
                 buildDefinition({
                     steps: resolved,
                     moveToEndArn,
                     onJobError: args.onJobError ?? "fail",
-                    settings: runtimeSettings(resolved),
+                    settings: runtimeSettings(resolved, jobsPerExecution(resolved, handOver)),
                     timeoutSeconds: args.timeoutSeconds,
                 }),
                 null,
@@ -172,12 +173,21 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                         growthPerJobBytes: capacity.growthPerJobBytes,
                         historyEventsPerJob: capacity.historyEventsPerJob,
                         fixedHistoryEvents: capacity.fixedHistoryEvents,
+                        jobsPerExecution: capacity.jobsPerExecution ?? undefined,
                     }),
                 })),
             },
             { parent: this, dependsOn: [stateMachineRolePolicy] },
         );
         this.stateMachineArn = this.stateMachine.arn;
+        if (handOver) {
+            // Apart from the role's main policy because it names the state machine, which needs the role first.
+            new aws.iam.RolePolicy(
+                `${name}-states-handover`,
+                { role: this.stateMachineRole.id, policy: this.stateMachine.arn.apply((arn) => JSON.stringify(handOverPolicy(arn))) },
+                parent,
+            );
+        }
         this.stateMachineName = this.stateMachine.name;
 
         this.registerOutputs({

@@ -93,4 +93,10 @@ export interface IteratorWorkflowArgs {
     timeoutSeconds?: number;
     tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
     limits?: WorkflowLimits;
+    /**
+     * STANDARD only (default on): before an execution could reach the 25,000-event history limit, it
+     * starts a new execution of this state machine with the unfinished jobs and waits for it, so the
+     * first execution still returns every job. `{jobsPerExecution}` hands over after that many jobs.
+     */
+    handOver?: boolean | { jobsPerExecution: number };
 }

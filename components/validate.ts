@@ -124,7 +124,7 @@ export function validateSteps(steps: unknown, field = "steps"): StepArgs[] {
     return valid;
 }
 
-const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits"];
+const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver"];
 
 export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
     if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
@@ -142,6 +142,15 @@ export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArg
         if (days !== undefined && !LOG_RETENTION_DAYS.includes(days as number)) throw new ArgsError("logging.retentionInDays", `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${show(days)}`);
         const data = args.logging.includeExecutionData;
         if (data !== undefined && typeof data !== "boolean") throw new ArgsError("logging.includeExecutionData", `must be true or false, got ${show(data)}`);
+    }
+    const handOver = args.handOver;
+    if (handOver !== undefined && typeof handOver !== "boolean") {
+        if (!isObj(handOver)) throw new ArgsError("handOver", `must be true, false or {jobsPerExecution}, got ${show(handOver)}`);
+        onlyKeys(handOver, "handOver", ["jobsPerExecution"]);
+        if (wholeNumber(handOver.jobsPerExecution, "handOver.jobsPerExecution", 1) === undefined) throw new ArgsError("handOver.jobsPerExecution", "is required: the jobs after which an execution hands over");
+    }
+    if (args.type === "EXPRESS" && handOver !== undefined && handOver !== false) {
+        throw new ArgsError("handOver", "EXPRESS workflows have no history limit to hand over before, and cannot wait for an execution (.sync); leave it out");
     }
     if (isObj(args.tags)) {
         const own = Object.keys(args.tags).find((key) => key.startsWith(TAG_PREFIX));

@@ -22,10 +22,23 @@ export interface IteratorBookkeeping {
     next: "work" | "handover";
 }
 
+/**
+ * While a new execution works on the unfinished jobs, the state holds only those in `jobs` (the new
+ * execution's input) and keeps the finished ones here, with where each stood, to merge them back.
+ */
+export interface HandOverBookkeeping {
+    next: "handover";
+    /** One character per job of the caller's list, in its order: `d` finished (in `done`), `p` handed over. */
+    slots: string;
+    done: Job[];
+    /** What the new execution returned: `{"jobs": [...]}`, written by the HandOver state. */
+    returned?: { jobs?: unknown };
+}
+
 export interface WorkflowState {
     [key: string]: unknown;
     jobs: Job[];
-    _iterator?: IteratorBookkeeping;
+    _iterator?: IteratorBookkeeping | HandOverBookkeeping;
 }
 
 export interface Settings {
@@ -40,7 +53,7 @@ export interface Settings {
 }
 
 export interface MoveToEndEvent {
-    action: "start" | "advance";
+    action: "start" | "advance" | "merge";
     state: unknown;
     settings: Settings;
 }
@@ -97,6 +110,7 @@ export function validateState(state: unknown): WorkflowState {
     const book = state[ITERATOR_FIELD];
     if (book !== undefined) {
         if (!isObject(book)) invalid(`"${ITERATOR_FIELD}" is reserved for the workflow's bookkeeping; got ${describe(book)}`);
+        if ("slots" in book) return state as WorkflowState; // A hand-over in progress: "merge" checks it.
         const offset = book.offset;
         if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || offset >= Math.max(jobs.length, 1)) {
             invalid(`${ITERATOR_FIELD}.offset must be a whole number below the number of jobs (${jobs.length}), got ${describe(offset)}`);
@@ -130,14 +144,51 @@ function settle(state: WorkflowState, offset: number, processed: number, setting
         return result;
     }
     const jobs = rotateLeft(state.jobs, skip);
+    const remaining = jobs.filter((job) => job.done !== true).length;
     const per = settings.jobsPerExecution ?? 0;
-    const result: WorkflowState = {
-        ...rest,
-        jobs,
-        [ITERATOR_FIELD]: { offset: (offset + skip) % n, processed, next: per > 0 && processed >= per ? "handover" : "work" },
-    };
-    guardPayload(result, jobs.filter((job) => job.done !== true).length, settings);
+    if (per > 0 && processed >= per) return handOver(rest, rotateLeft(state.jobs, n - offset), remaining, settings);
+    const result: WorkflowState = { ...rest, jobs, [ITERATOR_FIELD]: { offset: (offset + skip) % n, processed, next: "work" } };
+    guardPayload(result, remaining, settings);
     return result;
+}
+
+/**
+ * Splits the caller's list for a hand-over: the unfinished jobs become the new execution's input, in
+ * the caller's order, and the finished ones wait here. The HandOver task's result carries the jobs
+ * it sent and the jobs it got back, so that too must fit under the limit.
+ */
+function handOver(rest: Omit<WorkflowState, "jobs">, inOrder: Job[], remaining: number, settings: Settings): WorkflowState {
+    const pending = inOrder.filter((job) => job.done !== true);
+    const book: HandOverBookkeeping = { next: "handover", slots: inOrder.map((job) => (job.done === true ? "d" : "p")).join(""), done: inOrder.filter((job) => job.done === true) };
+    const result: WorkflowState = { ...rest, jobs: pending, [ITERATOR_FIELD]: book };
+    guardPayload(result, remaining, settings);
+    const sent = byteLength({ jobs: pending });
+    guardSize(`the hand-over's result (the ${remaining} job(s) it sends and gets back)`, 2 * sent + remaining * settings.growthPerJobBytes, settings);
+    return result;
+}
+
+/** Puts what the new execution returned back among the finished jobs, in the caller's order. */
+function merge(state: WorkflowState, settings: Settings): WorkflowState {
+    const book = state[ITERATOR_FIELD];
+    if (book === undefined || !("slots" in book)) invalid(`"merge" needs a state handed over by this workflow, with ${ITERATOR_FIELD}.slots`);
+    const returned = isObject(book.returned) ? book.returned.jobs : undefined;
+    if (!Array.isArray(returned)) invalid(`the hand-over should return {"jobs": [ ... ]} in ${ITERATOR_FIELD}.returned, got ${describe(book.returned)}`);
+    const result = interleave(state, book, returned as Job[], `${ITERATOR_FIELD}.returned.jobs`);
+    guardPayload(result, 0, settings);
+    return result;
+}
+
+/** The caller's list again: finished jobs from the bookkeeping, handed-over ones from `back`, each in its slot. */
+function interleave(state: WorkflowState, book: HandOverBookkeeping, back: Job[], field: string): WorkflowState {
+    if (typeof book.slots !== "string" || !/^[dp]*$/.test(book.slots) || !Array.isArray(book.done)) invalid(`${ITERATOR_FIELD} is not a hand-over this workflow wrote: it needs slots of d and p, and done`);
+    const expected = [...book.slots].filter((c) => c === "p").length;
+    if (back.length !== expected || book.done.length !== book.slots.length - expected) {
+        invalid(`${field} should hold the ${expected} handed-over job(s), and ${ITERATOR_FIELD}.done the ${book.slots.length - expected} finished one(s); got ${back.length} and ${book.done.length}`);
+    }
+    const { [ITERATOR_FIELD]: _book, ...rest } = state;
+    const done = [...book.done];
+    const pending = [...back];
+    return { ...rest, jobs: [...book.slots].map((slot) => (slot === "d" ? done.shift()! : pending.shift()!)) };
 }
 
 /**
@@ -146,13 +197,15 @@ function settle(state: WorkflowState, offset: number, processed: number, setting
  */
 function guardPayload(state: WorkflowState, remaining: number, settings: Settings): void {
     const size = byteLength(state);
-    const projected = size + remaining * settings.growthPerJobBytes;
-    const budget = settings.payloadLimitBytes - (remaining > 0 ? settings.marginBytes : 0);
+    guardSize(`the workflow state is ${size} bytes and ${remaining} unfinished job(s) would bring it`, size + remaining * settings.growthPerJobBytes, settings, remaining > 0);
+}
+
+function guardSize(what: string, projected: number, settings: Settings, withMargin = true): void {
+    const budget = settings.payloadLimitBytes - (withMargin ? settings.marginBytes : 0);
     if (projected > budget) {
         throw new WorkflowError(
             PAYLOAD_TOO_LARGE,
-            `the workflow state is ${size} bytes and ${remaining} unfinished job(s) would bring it to about ${projected} bytes, ` +
-                `over the ${budget}-byte budget under Step Functions' ${settings.payloadLimitBytes}-byte payload limit; ` +
+            `${what} to about ${projected} bytes, over the ${budget}-byte budget under Step Functions' ${settings.payloadLimitBytes}-byte payload limit; ` +
                 `keep large data in S3 or DynamoDB and pass references in the jobs, or split the list`,
         );
     }
@@ -165,16 +218,20 @@ export function moveToEnd(event: MoveToEndEvent): WorkflowState {
     const book = state[ITERATOR_FIELD];
     switch (event.action) {
         case "start":
+            // A state kept from a failed hand-over resumes with its handed-over jobs put back in place.
+            if (book !== undefined && "slots" in book) return settle(interleave(state, book, state.jobs, "jobs"), 0, 0, settings);
             // A previous execution's state keeps its offset, so a resumed list still ends in the caller's order.
             return settle(state, book?.offset ?? 0, 0, settings);
+        case "merge":
+            return merge(state, settings);
         case "advance": {
-            if (book === undefined || state.jobs.length === 0) invalid(`"advance" needs a state with jobs and "${ITERATOR_FIELD}"; start the workflow from its first state`);
+            if (book === undefined || "slots" in book || state.jobs.length === 0) invalid(`"advance" needs a state with jobs and "${ITERATOR_FIELD}"; start the workflow from its first state`);
             const [head, ...tail] = state.jobs;
             const jobs = [...tail, { ...head, done: true }];
             return settle({ ...state, jobs }, (book.offset + 1) % jobs.length, (book.processed ?? 0) + 1, settings);
         }
         default:
-            return invalid(`action must be "start" or "advance", got ${describe((event as { action: unknown }).action)}`);
+            return invalid(`action must be "start", "advance" or "merge", got ${describe((event as { action: unknown }).action)}`);
     }
 }
 

@@ -40,6 +40,7 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
                 "aws:iam/role:Role iterator-states",
                 "aws:iam/rolePolicy:RolePolicy iterator-move-to-end",
                 "aws:iam/rolePolicy:RolePolicy iterator-states",
+                "aws:iam/rolePolicy:RolePolicy iterator-states-handover",
                 "aws:lambda/function:Function iterator-move-to-end",
                 "aws:sfn/stateMachine:StateMachine iterator",
             ].sort(),
@@ -111,6 +112,24 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
         ]);
     });
 
+    it("lets the state machine start and follow only its own executions, for a hand-over", () => {
+        const policy = json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states-handover").inputs.policy);
+        expect(policy).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "StartNextExecution", Effect: "Allow", Action: "states:StartExecution", Resource: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:iterator` },
+                { Sid: "FollowNextExecution", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: `arn:aws:states:us-east-1:${ACCOUNT}:execution:iterator:*` },
+                {
+                    Sid: "ManagedRuleForSync",
+                    Effect: "Allow",
+                    Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                    Resource: `arn:aws:events:us-east-1:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+                },
+            ],
+        });
+        expect(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states-handover").propertyDependencies.role).to.deep.equal(["aws:iam/role:Role::iterator-states"]);
+    });
+
     it("creates a Standard state machine logging errors to a vended-logs group with a retention", () => {
         const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
         expect(sm.inputs.type).to.equal("STANDARD");
@@ -127,7 +146,8 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
         expect(synth.outputs.definition).to.equal(sm.inputs.definition);
         expect(aslErrors(json(sm.inputs.definition))).to.equal("");
         expect(json(sm.inputs.definition).States.ProcessFirstPass.Result).to.equal("success");
-        expect(synth.outputs.capacity).to.deep.include({ transitionsPerJob: 4, historyEventsPerJob: 11, maxJobsByHistory: 2271 });
+        // Hands over by default: history no longer bounds the list. (25,000 × 0.9 − 11 fixed − 13 per hand-over) / 11 = 2,043.
+        expect(synth.outputs.capacity).to.deep.include({ transitionsPerJob: 4, historyEventsPerJob: 11, maxJobsByHistory: null, jobsPerExecution: 2043 });
         expect(synth.outputs.startExecutionCommand).to.equal(
             `aws stepfunctions start-execution --state-machine-arn arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:iterator --input '{"jobs":[{"name":"First job"},{"name":"Second job"}]}'`,
         );
@@ -187,7 +207,7 @@ describe("the component with its own steps, under mocks", () => {
     it("stops at construction with one line naming the bad argument, and no stack trace", async () => {
         const err = await rejection(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
         expect(pulumi.RunError.isInstance(err)).to.equal(true);
-        expect(err.message).to.equal(`IteratorWorkflow "iterator": steps[0].name: "Done" is one of the component's own states (Prepare, NextJob, MoveToEnd, Done, ReadError, Failed); pick another name`);
+        expect(err.message).to.equal(`IteratorWorkflow "iterator": steps[0].name: "Done" is one of the component's own states (Prepare, NextJob, MoveToEnd, Done, ReadError, Failed, HandOver, Merge); pick another name`);
     });
 });
 

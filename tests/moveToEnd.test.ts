@@ -43,15 +43,32 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         expect(state).to.deep.equal({ jobs: [{ n: 1, done: true }, { n: 2, done: true }] });
     });
 
-    it("hands over after jobsPerExecution jobs", async () => {
+    it("hands over after jobsPerExecution jobs: the unfinished jobs, in the caller's order, go; the finished wait with their slots", async () => {
         const s = { ...settings, jobsPerExecution: 2 };
-        let state = await call("start", { jobs: [{}, {}, {}, {}] }, s);
+        let state = await call("start", { jobs: [{ a: 0 }, { a: 1, done: true }, { a: 2 }, { a: 3 }, { a: 4 }], batch: "b" }, s);
         state = await call("advance", state, s);
-        expect(state[ITERATOR_FIELD]?.next).to.equal("work");
+        expect(state[ITERATOR_FIELD]).to.include({ next: "work" });
         state = await call("advance", state, s);
-        expect(state[ITERATOR_FIELD]?.next).to.equal("handover");
-        state = await call("start", state, s);
-        expect(state[ITERATOR_FIELD]).to.deep.equal({ offset: 2, processed: 0, next: "work" });
+        expect(state).to.deep.equal({
+            batch: "b",
+            jobs: [{ a: 3 }, { a: 4 }],
+            [ITERATOR_FIELD]: { next: "handover", slots: "dddpp", done: [{ a: 0, done: true }, { a: 1, done: true }, { a: 2, done: true }] },
+        });
+        const back = [{ a: 3, r: 1, done: true }, { a: 4, r: 1, done: true }];
+        const merged = await call("merge", { ...state, [ITERATOR_FIELD]: { ...(state[ITERATOR_FIELD] as object), returned: { jobs: back } } } as never, s);
+        expect(merged).to.deep.equal({ batch: "b", jobs: [{ a: 0, done: true }, { a: 1, done: true }, { a: 2, done: true }, ...back] });
+    });
+
+    it("resumes a state kept from a failed hand-over with every job back in its place", async () => {
+        const handedOver = { jobs: [{ a: 1 }], [ITERATOR_FIELD]: { next: "handover", slots: "dp", done: [{ a: 0, done: true }] } };
+        expect(await call("start", handedOver)).to.deep.equal({ jobs: [{ a: 1 }, { a: 0, done: true }], [ITERATOR_FIELD]: { offset: 1, processed: 0, next: "work" } });
+    });
+
+    it("rejects a merge whose returned jobs do not fill the handed-over slots", async () => {
+        const state = { jobs: [{ a: 1 }], [ITERATOR_FIELD]: { next: "handover", slots: "dp", done: [{ a: 0, done: true }], returned: { jobs: [] } } };
+        const err = await rejection(call("merge", state));
+        expect(err.name).to.equal(INVALID_INPUT);
+        expect(err.message).to.equal(`${ITERATOR_FIELD}.returned.jobs should hold the 1 handed-over job(s), and ${ITERATOR_FIELD}.done the 1 finished one(s); got 0 and 1`);
     });
 
     const invalidInputs: [string, unknown, RegExp][] = [
@@ -72,7 +89,7 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
     }
 
     it("rejects an unknown action and bad settings", async () => {
-        expect((await rejection(handler({ action: "jump", state: { jobs: [] }, settings } as never))).message).to.match(/action must be "start" or "advance"/);
+        expect((await rejection(handler({ action: "jump", state: { jobs: [] }, settings } as never))).message).to.match(/action must be "start", "advance" or "merge"/);
         expect((await rejection(handler({ action: "start", state: { jobs: [] }, settings: { ...settings, marginBytes: -1 } }))).message).to.match(/settings\.marginBytes/);
     });
 

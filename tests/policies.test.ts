@@ -57,6 +57,8 @@ describe("the policy pack", () => {
             [TAG.growthPerJobBytes]: "61",
             [TAG.historyEventsPerJob]: "11",
             [TAG.fixedHistoryEvents]: "11",
+            // Hands over by default: (25,000 × 0.9 − 11 − 13) / 11.
+            [TAG.jobsPerExecution]: "2043",
         });
     });
 
@@ -144,18 +146,24 @@ describe("the policy pack", () => {
     });
 
     describe(historyBudget.name, () => {
-        it("passes 1,000 dev jobs (11,011 events) and fails 2,500 (27,511, over 22,500)", async () => {
-            expect(await check(historyBudget, dev)).to.deep.equal([]);
-            const [v] = await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 } }));
+        it("without hand-over, passes 1,000 dev jobs (11,011 events) and fails 2,500 (27,511, over 22,500)", async () => {
+            expect(await check(historyBudget, await stack({ handOver: false }))).to.deep.equal([]);
+            const [v] = await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 }, handOver: false }));
             expect(v.message).to.match(/^2,500 jobs at 11 history events each take 27,511 events, over the 22,500-event budget \(25,000 less a 10% margin\)/);
         });
 
+        it("passes any list when the workflow hands over in time, and fails a hand-over set too late", async () => {
+            expect(await check(historyBudget, await stack({ limits: { maxJobs: 100_000, maxJobBytes: 2 } }))).to.deep.equal([]);
+            const [v] = await check(historyBudget, await stack({ handOver: { jobsPerExecution: 2100 } }));
+            expect(v.message).to.equal("it hands over after 2,100 jobs, which take 23,111 history events (11 per job), over the 22,500-event budget (25,000 less a 10% margin); hand over sooner.");
+        });
+
         it("does not apply to Express workflows, which have no history limit", async () => {
-            expect(await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 }, type: "EXPRESS" }))).to.deep.equal([]);
+            expect(await check(historyBudget, await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 }, type: "EXPRESS", handOver: false }))).to.deep.equal([]);
         });
 
         it("takes its margin from config", async () => {
-            expect(messages(await check(historyBudget, dev, { marginPercent: 60 }))[0]).to.contain("over the 10,000-event budget (25,000 less a 60% margin)");
+            expect(messages(await check(historyBudget, dev, { marginPercent: 60 }))[0]).to.contain("over the 10,000-event budget (25,000 less a 60% margin); hand over sooner");
         });
     });
 
@@ -238,7 +246,7 @@ describe("the policy pack", () => {
     });
 
     it("lets config change a policy's enforcement level or turn it off", async () => {
-        const synth = await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 } });
+        const synth = await stack({ limits: { maxJobs: 2500, maxJobBytes: 8 }, handOver: false });
         expect((await runPolicies(synth, { stack: "dev", config: { [historyBudget.name]: "advisory" } })).map((v) => v.level)).to.deep.equal(["advisory"]);
         expect(await runPolicies(synth, { stack: "dev", config: { [historyBudget.name]: "disabled" } })).to.deep.equal([]);
     });
