@@ -3,7 +3,7 @@
 import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
 import { STEP_FUNCTIONS_PAYLOAD_LIMIT } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
-import type { StateMachineDefinition } from "../components/definition";
+import { START_EXECUTION_SYNC, type StateMachineDefinition } from "../components/definition";
 import { waitsForCompletion, type Json } from "../components/steps";
 
 export type TaskHandler = (input: Json) => Promise<Json>;
@@ -34,7 +34,8 @@ export interface RunOptions {
     payloadLimitBytes?: number;
     historyEventLimit?: number;
     onEvent?: (event: LocalEvent) => void;
-    context?: Record<string, Json>;
+    /** The state machine's ARN, for `$$.StateMachine.Id`. */
+    stateMachineArn?: string;
 }
 
 export interface RunReport {
@@ -44,11 +45,18 @@ export interface RunReport {
     /** The state the execution failed in, and the input it had: nothing of the work is lost. */
     failedState?: string;
     lastInput?: Json;
+    /** Across every execution: what AWS bills. */
     transitions: number;
+    /** Of the execution with the longest history: what the 25,000-event limit applies to. */
     historyEvents: number;
     peakPayloadBytes: number;
     durationMs: number;
+    /** This one and those it started by hand-over. */
+    executions: number;
 }
+
+const DEFAULT_STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:local";
+let executionCount = 0;
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
 
@@ -80,16 +88,39 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
     const historyLimit = options.type === "EXPRESS" ? Infinity : (options.historyEventLimit ?? HISTORY_EVENT_LIMIT);
     const states = options.definition.States;
     const started = Date.now();
-    const report: RunReport = { status: "SUCCEEDED", transitions: 0, historyEvents: 1, peakPayloadBytes: bytes(options.input), durationMs: 0 };
+    const report: RunReport = { status: "SUCCEEDED", transitions: 0, historyEvents: 1, peakPayloadBytes: bytes(options.input), durationMs: 0, executions: 1 };
+    const nested: RunReport[] = [];
+    const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
+    const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:local-${++executionCount}`;
+    const handlers = { ...options.handlers };
+    // A hand-over starts a new execution of the same definition, run here as a nested local run
+    // with its own history limit; the Task gets back what DescribeExecution would return.
+    for (const [name, state] of Object.entries(states)) {
+        if (state.Type !== "Task" || state.Resource !== START_EXECUTION_SYNC || name in handlers) continue;
+        handlers[name] = async (params) => {
+            const { StateMachineArn, Input } = params as { StateMachineArn: string; Input: Json };
+            const child = await runLocally({ ...options, input: Input, stateMachineArn: StateMachineArn });
+            nested.push(child);
+            if (child.status !== "SUCCEEDED") {
+                const err = new Error(JSON.stringify({ Status: "FAILED", Error: child.error?.Error, Cause: child.error?.Cause, StateMachineArn }));
+                err.name = "States.TaskFailed";
+                throw err;
+            }
+            return { StateMachineArn, Input, Output: child.output ?? null, Status: "SUCCEEDED" };
+        };
+    }
     let limitError: (AwsError & { state: string; input?: Json }) | undefined;
     let lastFailed: { state: string; input?: Json } | undefined;
 
     // The tool rewrites the definition it is given; it gets a copy so the caller's stays as synthesized.
     const machine = new StateMachine(structuredClone(options.definition) as unknown as LocalDefinition, { validationOptions: { checkArn: false } });
     const execution = machine.run(options.input as never, {
-        overrides: { taskResourceLocalHandlers: options.handlers as never },
+        overrides: { taskResourceLocalHandlers: handlers as never },
         noThrowOnAbort: true,
-        context: options.context as never,
+        context: {
+            Execution: { Id: executionArn, Name: executionArn.split(":").pop(), Input: options.input, StartTime: new Date(started).toISOString() },
+            StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(":").pop() },
+        } as never,
     });
 
     const stop = (error: AwsError & { state: string; input?: Json }) => {
@@ -154,6 +185,12 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
     }
     report.historyEvents++; // ExecutionSucceeded or ExecutionFailed
     report.durationMs = Date.now() - started;
+    for (const child of nested) {
+        report.transitions += child.transitions;
+        report.historyEvents = Math.max(report.historyEvents, child.historyEvents);
+        report.peakPayloadBytes = Math.max(report.peakPayloadBytes, child.peakPayloadBytes);
+        report.executions += child.executions;
+    }
     if (failure) {
         report.status = "FAILED";
         report.error = failure.error;

@@ -1,18 +1,21 @@
 // Local stand-ins for the Task states of a synthesized definition.
-import { STATE, type StateMachineDefinition } from "../components/definition";
+import { START_EXECUTION_SYNC, STATE, type StateMachineDefinition } from "../components/definition";
 import { loadHandler } from "../components/moveToEndCode";
 import type { Json } from "../components/steps";
 import { asLambda, type TaskHandler } from "./execute";
 
-/** Prepare and MoveToEnd run the MoveToEnd archive's own `index.js`. */
+/** Prepare, MoveToEnd and Merge run the MoveToEnd archive's own `index.js`. */
 export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandler> {
     const handler = asLambda(loadHandler(archiveCode) as unknown as (input: Json) => unknown);
-    return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler };
+    return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler, [STATE.merge]: handler };
 }
+
+/** Task states the local run covers by itself: a hand-over runs the same definition again. */
+export const runsItself = (state: Record<string, Json>): boolean => state.Resource === START_EXECUTION_SYNC;
 
 /** Task states of the definition that no handler covers, in definition order. */
 export function uncoveredTasks(definition: StateMachineDefinition, handlers: Record<string, TaskHandler>): string[] {
     return Object.entries(definition.States)
-        .filter(([name, state]) => state.Type === "Task" && !(name in handlers))
+        .filter(([name, state]) => state.Type === "Task" && !(name in handlers) && !runsItself(state))
         .map(([name]) => name);
 }

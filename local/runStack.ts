@@ -2,11 +2,11 @@
 // MoveToEnd archive it would deploy, and execute them with local handlers for every Task.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { STATE, type StateMachineDefinition } from "../components/definition";
+import type { StateMachineDefinition } from "../components/definition";
 import type { Json } from "../components/steps";
 import { validateState } from "../functions/moveToEnd";
 import { asLambda, runLocally, type LocalEvent, type RunReport, type TaskHandler } from "./execute";
-import { moveToEndHandlers } from "./handlers";
+import { moveToEndHandlers, runsItself } from "./handlers";
 import { LOCAL_HANDLERS_KEY } from "../components/stackConfig";
 import { archiveFile, readStackConfig, StackError, synthesize, type Synthesis } from "./synth";
 
@@ -42,6 +42,7 @@ export interface StackRun {
     config: Record<string, string>;
     /** Every resource the program registered, for the policy pack. */
     synth: Synthesis;
+    stateMachineArn: string;
 }
 
 /** The echo that replaces a step with no local code: the job comes back as the step's result. */
@@ -78,7 +79,7 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
     }
     const standIns: string[] = [];
     for (const [name, state] of Object.entries(definition.States)) {
-        if (state.Type !== "Task" || name === STATE.prepare || name === STATE.moveToEnd) continue;
+        if (state.Type !== "Task" || name in handlers || runsItself(state)) continue;
         if (local[name] !== undefined) {
             handlers[name] = loadLocalHandler(local[name], name);
         } else {
@@ -89,9 +90,9 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
     for (const step of Object.keys(local)) {
         if (!(step in definition.States)) throw new StackError(`config ${LOCAL_HANDLERS_KEY}.${step}: there is no step of that name`);
     }
-    return { definition, type: (machine.inputs.type as "STANDARD" | "EXPRESS") ?? "STANDARD", handlers, standIns, config, synth };
+    return { definition, type: (machine.inputs.type as "STANDARD" | "EXPRESS") ?? "STANDARD", handlers, standIns, config, synth, stateMachineArn: machine.state.arn as string };
 }
 
 export async function executeStack(run: StackRun, input: Json, onEvent?: (e: LocalEvent) => void): Promise<RunReport> {
-    return runLocally({ definition: run.definition, input, handlers: run.handlers, type: run.type, onEvent });
+    return runLocally({ definition: run.definition, input, handlers: run.handlers, type: run.type, onEvent, stateMachineArn: run.stateMachineArn });
 }

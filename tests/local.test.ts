@@ -13,8 +13,9 @@ type Job = Record<string, Json>;
 const ROOT = path.join(__dirname, "..");
 
 /** A stack like dev but with one lambda step, whose local code fails for jobs marked `fail`. */
-async function lambdaStack(onJobError: "fail" | "record"): Promise<StackRun> {
+async function lambdaStack(onJobError: "fail" | "record", extra: Record<string, string> = {}): Promise<StackRun> {
     const run = await prepareStack("dev", {
+        ...extra,
         "iterator-workflow:steps": JSON.stringify([
             { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("transcribe") },
             { kind: "pass", name: "Tag", resultKey: "tag", result: "t" },
@@ -135,6 +136,57 @@ describe("npm start's path: the dev stack synthesized and run locally", () => {
             Cause: "The state/task 'Transcribe' returned a result with a size exceeding the maximum number of bytes service limit.",
         });
         expect(report.peakPayloadBytes).to.be.greaterThan(262_144);
+    });
+});
+
+describe("hand-over: a new execution takes the unfinished jobs before the history limit", () => {
+    const handingOver = (jobsPerExecution: number, extra: Record<string, string> = {}) =>
+        prepareStack("dev", { "iterator-workflow:handOver": JSON.stringify({ jobsPerExecution }), ...extra });
+
+    it("every job comes out exactly once, in order, whatever the hand-over point; one execution per batch of unfinished jobs", async () => {
+        // One after another: the mock engine is global to the process.
+        const runs = [await handingOver(1), await handingOver(2), await handingOver(5)];
+        await fc.assert(
+            fc.asyncProperty(jobList(30), fc.integer({ min: 0, max: 2 }), async (jobs, pick) => {
+                const per = [1, 2, 5][pick];
+                const report = await executeStack(runs[pick], { jobs, batch: "b1" });
+                expect(report.status).to.equal("SUCCEEDED");
+                expect(report.output).to.deep.equal({ jobs: jobs.map((j) => (j.done ? j : { ...j, firstResult: "success", secondResult: "success", done: true })), batch: "b1" });
+                const unfinished = jobs.filter((j) => !j.done).length;
+                expect(report.executions).to.equal(Math.max(1, Math.ceil(unfinished / per)));
+            }),
+            { numRuns: 25 },
+        );
+    });
+
+    it("completes a list past one execution's history limit, which fails without hand-over (scaled: a 500-event limit)", async () => {
+        const jobs = Array.from({ length: 100 }, (_, i) => ({ i }));
+        const on = await handingOver(40);
+        const report = await runLocally({ definition: on.definition, input: { jobs }, handlers: on.handlers, historyEventLimit: 500 });
+        expect(report.status).to.equal("SUCCEEDED");
+        expect(report.executions).to.equal(3);
+        expect(report.historyEvents).to.be.below(500);
+        expect((report.output as { jobs: Job[] }).jobs.map((j) => j.i)).to.deep.equal(jobs.map((j) => j.i));
+
+        const off = await prepareStack("dev", { "iterator-workflow:handOver": "false" });
+        const failed = await runLocally({ definition: off.definition, input: { jobs }, handlers: off.handlers, historyEventLimit: 500 });
+        expect(failed.error).to.deep.equal({ Error: "States.Runtime", Cause: "The execution reached the maximum number of history events (500)." });
+    });
+
+    it("a job failing in a later execution fails the first with States.TaskFailed; its kept state resumes to the full result", async () => {
+        const run = await lambdaStack("fail", { "iterator-workflow:handOver": JSON.stringify({ jobsPerExecution: 2 }) });
+        const jobs = Array.from({ length: 6 }, (_, id) => ({ id, ...(id === 4 ? { fail: true } : {}) }));
+        const failed = await executeStack(run, { jobs });
+        expect(failed.status).to.equal("FAILED");
+        expect(failed.error?.Error).to.equal("States.TaskFailed");
+        expect(JSON.parse(failed.error!.Cause)).to.include({ Status: "FAILED", Error: "States.TaskFailed" });
+        expect(failed.failedState).to.equal("HandOver");
+
+        const kept = failed.lastInput as { jobs: Job[] };
+        kept.jobs.forEach((j) => delete j.fail);
+        const resumed = await executeStack(run, kept as unknown as Json);
+        expect(resumed.status).to.equal("SUCCEEDED");
+        expect((resumed.output as { jobs: Job[] }).jobs).to.deep.equal(jobs.map(({ id }) => ({ id, transcript: `t${id}`, tag: "t", done: true })));
     });
 });
 
