@@ -34,8 +34,9 @@ function table(jobs: Job[], resultKeys: string[]): string {
 
 export function figures(report: RunReport): string {
     return [
+        `executions         ${report.executions}${report.executions > 1 ? " (the first handed over to the next before the history limit)" : ""}`,
         `state transitions  ${report.transitions}`,
-        `history events     ${report.historyEvents} (AWS's count; Standard's limit is 25,000)`,
+        `history events     ${report.historyEvents} in the longest execution (AWS's count; Standard's limit is 25,000 per execution)`,
         `peak payload       ${report.peakPayloadBytes} bytes (limit 262,144)`,
         `duration           ${report.durationMs} ms (local)`,
         `cost at Standard   $${(report.transitions * STANDARD_PRICE_PER_TRANSITION).toFixed(6)} (${report.transitions} transitions × $0.025 per 1,000)`,

@@ -53,5 +53,15 @@ main(async () => {
     console.log("design          transitions/job   history events/job   max jobs per Standard execution (history)");
     console.log(`iterator-workflow ${String(ours.t).padStart(13)}   ${String(ours.e).padStart(18)}   ${ours.max}`);
     console.log(`seed            ${String(seed.t).padStart(15)}   ${String(seed.e).padStart(18)}   ${seed.max}`);
+
+    // Past one execution's history: the issue's case, 2,600 jobs like {"i":0}, with and without hand-over.
+    console.log("\nPast the history limit: 2,600 jobs like {\"i\":0}, the dev stack's steps:\n");
+    console.log("hand-over   status      executions   transitions   longest history   final output B   wall ms");
+    for (const handOver of [true, false]) {
+        const run = await prepareStack("dev", { "iterator-workflow:handOver": JSON.stringify(handOver) });
+        const r = await executeStack(run, { jobs: jobs(2600) });
+        const out = r.status === "SUCCEEDED" ? `${Buffer.byteLength(JSON.stringify(r.output))} (${Math.round((Buffer.byteLength(JSON.stringify(r.output)) / 262_144) * 100)}%)` : r.error!.Error;
+        console.log(`${String(handOver).padEnd(11)} ${r.status.padEnd(11)} ${String(r.executions).padStart(10)}   ${String(r.transitions).padStart(11)}   ${String(r.historyEvents).padStart(15)}   ${out.padStart(14)}   ${String(r.durationMs).padStart(7)}`);
+    }
     console.log(`\npeak memory (max RSS of this process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
 });

@@ -12,9 +12,10 @@ main(async () => {
         ["history events per job", c.historyEventsPerJob],
         ["history events per execution, besides jobs", c.fixedHistoryEvents],
         ["bytes each job grows by", c.growthPerJobBytes],
-        ["max jobs by the 25,000-event history limit", c.maxJobsByHistory ?? "no limit (Express)"],
+        ["hands over to a new execution after", c.jobsPerExecution === null ? "never" : `${c.jobsPerExecution} jobs`],
+        ["max jobs by the 25,000-event history limit", c.maxJobsByHistory ?? (c.jobsPerExecution === null ? "no limit (Express)" : "no limit (hands over)")],
         ["max jobs by the 262,144-byte payload limit", c.maxJobsByPayload ?? "declare limits.maxJobBytes"],
-        ["max jobs per execution", c.maxJobs === null ? "-" : `${c.maxJobs} (bound by ${c.boundBy})`],
+        ["max jobs in one list", c.maxJobs === null ? "-" : `${c.maxJobs} (bound by ${c.boundBy})`],
         ["declared limits.maxJobs fits", c.fitsDeclaredLimits ?? "declare limits.maxJobs"],
     ];
     for (const [label, value] of rows) console.log(`${label.padEnd(46)} ${value}`);

@@ -102,6 +102,31 @@ describe("buildDefinition", () => {
     });
 });
 
+describe("buildDefinition with hand-over", () => {
+    it("adds HandOver, which starts this same state machine on the unfinished jobs and keeps only their results, then Merge", () => {
+        const def = definition(PASS_STEPS, { settings: runtimeSettings(PASS_STEPS, 2043) });
+        expect(def.States[STATE.nextJob].Choices).to.deep.equal([
+            { Not: { Variable: "$._iterator", IsPresent: true }, Next: STATE.done },
+            { Variable: "$._iterator.next", StringEquals: "handover", Next: STATE.handOver },
+        ]);
+        expect(def.States[STATE.handOver]).to.deep.equal({
+            Type: "Task",
+            Resource: "arn:aws:states:::states:startExecution.sync:2",
+            Parameters: { "StateMachineArn.$": "$$.StateMachine.Id", Input: { "jobs.$": "$.jobs", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" } },
+            ResultSelector: { "jobs.$": "$.Output.jobs" },
+            ResultPath: "$._iterator.returned",
+            Next: STATE.merge,
+        });
+        expect(def.States[STATE.merge]).to.include({ Resource: MOVE_TO_END_ARN, Next: STATE.nextJob });
+        expect(def.States[STATE.merge].Parameters).to.deep.include({ action: "merge" });
+    });
+
+    it("has no hand-over states when it does not hand over", () => {
+        const def = definition(PASS_STEPS);
+        expect(def.States).not.to.have.any.keys(STATE.handOver, STATE.merge);
+    });
+});
+
 describe("validateArgs", () => {
     const step = { kind: "pass", name: "A", resultKey: "a", result: 1 };
     const cases: [string, unknown, string][] = [
@@ -129,6 +154,8 @@ describe("validateArgs", () => {
         ["a log retention CloudWatch does not offer", { steps: [step], logging: { retentionInDays: 10 } }, "logging.retentionInDays: must be one of CloudWatch's retention periods"],
         ["a negative maxJobs", { steps: [step], limits: { maxJobs: -1 } }, "limits.maxJobs: must be a whole number from 0"],
         ["an unknown top-level key", { steps: [step], retries: 3 }, "args.retries: unknown key"],
+        ["hand-over on an Express workflow", { steps: [step], type: "EXPRESS", handOver: true }, "handOver: EXPRESS workflows have no history limit"],
+        ["a hand-over point of zero", { steps: [step], handOver: { jobsPerExecution: 0 } }, "handOver.jobsPerExecution: must be a whole number from 1"],
         ["a tag the component records for the policy pack", { steps: [step], tags: { team: "a", "iterator-workflow:max-jobs": "9" } }, 'tags.iterator-workflow:max-jobs: tags starting with "iterator-workflow:" are written by the component'],
     ];
     for (const [what, args, message] of cases) {
@@ -185,6 +212,16 @@ describe("computeCapacity", () => {
         expect(c.maxJobs).to.equal(2014);
         expect(c.boundBy).to.equal("payload");
         expect(c.fitsDeclaredLimits).to.equal(true);
+    });
+
+    it("with hand-over, is bound by the payload alone and hands over within 90% of the history", () => {
+        // (25,000 × 0.9 − 11 fixed − 13 per hand-over: NextJob 2, HandOver 6, Merge 5) / 11 = 2,043.3
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, true);
+        expect(c.jobsPerExecution).to.equal(2043);
+        expect(c.maxJobsByHistory).to.equal(null);
+        expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
+        expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { jobsPerExecution: 7 }).jobsPerExecution).to.equal(7);
+        expect(computeCapacity(PASS_STEPS, "EXPRESS", {}, true).jobsPerExecution).to.equal(null);
     });
 
     it("counts 5 events for Lambda and activity tasks and 6 for .sync integrations", () => {
