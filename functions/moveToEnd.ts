@@ -18,8 +18,8 @@ export interface IteratorBookkeeping {
     offset: number;
     /** Jobs finished by this execution; a hand-over starts the count again. */
     processed: number;
-    /** What the Choice state does next. */
-    next: "work" | "handover";
+    /** What the Choice state does next: work on jobs[0]; a hand-over has its own bookkeeping. */
+    next: "work";
 }
 
 /**
