@@ -1,7 +1,7 @@
 // The IteratorWorkflow component: thin Pulumi wiring around the pure builders in this folder.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { computeCapacity, jobsPerExecution, runtimeSettings, type Capacity } from "./capacity";
+import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
 import { buildDefinition } from "./definition";
 import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
 import { moveToEndCode } from "./moveToEndCode";
@@ -118,13 +118,13 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
 
         const steps = pulumi.all(args.steps.map(resolveStep));
         this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, handOver));
-        this.definition = pulumi.all([steps, this.moveToEndFunction.arn]).apply(([resolved, moveToEndArn]) =>
+        this.definition = pulumi.all([steps, this.moveToEndFunction.arn, this.capacity]).apply(([resolved, moveToEndArn, capacity]) =>
             JSON.stringify(
                 buildDefinition({
                     steps: resolved,
                     moveToEndArn,
                     onJobError: args.onJobError ?? "fail",
-                    settings: runtimeSettings(resolved, jobsPerExecution(resolved, handOver)),
+                    settings: runtimeSettings(resolved, capacity.jobsPerExecution),
                     timeoutSeconds: args.timeoutSeconds,
                 }),
                 null,
