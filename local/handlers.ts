@@ -1,5 +1,5 @@
 // Local stand-ins for the Task states of a synthesized definition.
-import { START_EXECUTION_SYNC, STATE, type StateMachineDefinition } from "../components/definition";
+import { START_EXECUTION_SYNC, STATE } from "../components/definition";
 import { loadHandler } from "../components/moveToEndCode";
 import type { Json } from "../components/steps";
 import { asLambda, type TaskHandler } from "./execute";
@@ -12,10 +12,3 @@ export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandl
 
 /** Task states the local run covers by itself: a hand-over runs the same definition again. */
 export const runsItself = (state: Record<string, Json>): boolean => state.Resource === START_EXECUTION_SYNC;
-
-/** Task states of the definition that no handler covers, in definition order. */
-export function uncoveredTasks(definition: StateMachineDefinition, handlers: Record<string, TaskHandler>): string[] {
-    return Object.entries(definition.States)
-        .filter(([name, state]) => state.Type === "Task" && !(name in handlers) && !runsItself(state))
-        .map(([name]) => name);
-}
