@@ -60,7 +60,8 @@ main(async () => {
     for (const handOver of [true, false]) {
         const run = await prepareStack("dev", { "iterator-workflow:handOver": JSON.stringify(handOver) });
         const r = await executeStack(run, { jobs: jobs(2600) });
-        const out = r.status === "SUCCEEDED" ? `${Buffer.byteLength(JSON.stringify(r.output))} (${Math.round((Buffer.byteLength(JSON.stringify(r.output)) / 262_144) * 100)}%)` : r.error!.Error;
+        const size = Buffer.byteLength(JSON.stringify(r.output ?? null));
+        const out = r.status === "SUCCEEDED" ? `${size} (${Math.round((size / 262_144) * 100)}%)` : r.error!.Error;
         console.log(`${String(handOver).padEnd(11)} ${r.status.padEnd(11)} ${String(r.executions).padStart(10)}   ${String(r.transitions).padStart(11)}   ${String(r.historyEvents).padStart(15)}   ${out.padStart(14)}   ${String(r.durationMs).padStart(7)}`);
     }
     console.log(`\npeak memory (max RSS of this process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
