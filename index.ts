@@ -19,7 +19,8 @@ export = async () => {
     return {
         stateMachineArn: workflow.stateMachineArn,
         stateMachineName: workflow.stateMachineName,
-        moveToEndFunctionName: workflow.moveToEndFunction.name,
+        // Only the iterator strategy has one.
+        moveToEndFunctionName: workflow.moveToEndFunction?.name,
         capacity: workflow.capacity,
         definition: workflow.definition,
         startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,

@@ -2,6 +2,7 @@
 // 25,000-event limit and bytes against the 262,144-byte payload limit (see aws-limits.md).
 import { ITERATOR_FIELD, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings } from "../functions/moveToEnd";
 import { stepHistoryEvents, stepResultBytes, type StepSpec } from "./steps";
+import type { Strategy } from "./workflowTags";
 
 export const HISTORY_EVENT_LIMIT = 25_000;
 
@@ -10,6 +11,22 @@ export const ITERATOR_TRANSITIONS_PER_JOB = 2;
 export const ITERATOR_EVENTS_PER_JOB = 5 + 2;
 /** ExecutionStarted, Prepare (5), the first NextJob (2), Done (2), ExecutionSucceeded. */
 export const ITERATOR_FIXED_EVENTS = 1 + 5 + 2 + 2 + 1;
+/**
+ * The map strategy's own cost. Per job: MapIterationStarted and Succeeded, CheckJob (a Choice) and
+ * MarkDone (a Pass). Per execution: ExecutionStarted, CheckInput (2), the Map state's Entered,
+ * Started, Succeeded and Exited, ExecutionSucceeded. Inline iterations count in the parent's history.
+ */
+export const MAP_TRANSITIONS_PER_JOB = 2;
+export const MAP_EVENTS_PER_JOB = 2 + 2 + 2;
+export const MAP_FIXED_EVENTS = 1 + 2 + 4 + 1;
+/** Inline Map iterations that run at once at the most (developer guide, "Map state (inline)"). */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+const OWN_COST: Record<Strategy, { transitionsPerJob: number; eventsPerJob: number; fixedEvents: number }> = {
+    iterator: { transitionsPerJob: ITERATOR_TRANSITIONS_PER_JOB, eventsPerJob: ITERATOR_EVENTS_PER_JOB, fixedEvents: ITERATOR_FIXED_EVENTS },
+    map: { transitionsPerJob: MAP_TRANSITIONS_PER_JOB, eventsPerJob: MAP_EVENTS_PER_JOB, fixedEvents: MAP_FIXED_EVENTS },
+};
+
 /** A hand-over's own events: NextJob (2), HandOver waiting on the new execution (6), Merge (5). */
 export const HANDOVER_EVENTS = 2 + 6 + 5;
 /** Share of the history limit an execution leaves unused before it hands over: room for retries. */
@@ -26,6 +43,7 @@ export interface Limits {
 }
 
 export interface Capacity {
+    strategy: Strategy;
     transitionsPerJob: number;
     historyEventsPerJob: number;
     /** History events an execution spends besides its jobs. */
@@ -58,8 +76,8 @@ export function runtimeSettings(steps: StepSpec[], jobsPerExecution: number | nu
     return settings;
 }
 
-export function historyEventsPerJob(steps: StepSpec[]): number {
-    return steps.reduce((sum, s) => sum + stepHistoryEvents(s), ITERATOR_EVENTS_PER_JOB);
+export function historyEventsPerJob(steps: StepSpec[], strategy: Strategy = "iterator"): number {
+    return steps.reduce((sum, s) => sum + stepHistoryEvents(s), OWN_COST[strategy].eventsPerJob);
 }
 
 /** The most jobs one execution may finish before it hands over, keeping HANDOVER_MARGIN of its history free. */
@@ -88,13 +106,21 @@ export function worstCaseStateBytes(maxJobs: number, maxJobBytes: number, growth
     return envelopeBytes(maxJobs) + maxJobs * (maxJobBytes + growthPerJobBytes + 1);
 }
 
-export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, handOver: HandOver = false): Capacity {
-    const transitionsPerJob = steps.length + ITERATOR_TRANSITIONS_PER_JOB;
-    const eventsPerJob = historyEventsPerJob(steps);
+export interface CapacityOptions {
+    strategy?: Strategy;
+    /** Iterator only: whether and when an execution hands over. */
+    handOver?: HandOver;
+}
+
+export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, options: CapacityOptions = {}): Capacity {
+    const strategy = options.strategy ?? "iterator";
+    const own = OWN_COST[strategy];
+    const transitionsPerJob = steps.length + own.transitionsPerJob;
+    const eventsPerJob = historyEventsPerJob(steps, strategy);
     const growth = growthPerJobBytes(steps);
-    const perExecution = type === "EXPRESS" ? null : jobsPerExecution(steps, handOver);
+    const perExecution = type === "EXPRESS" || strategy === "map" ? null : jobsPerExecution(steps, options.handOver ?? false);
     // A workflow that hands over before the limit is not bound by history at all.
-    const maxJobsByHistory = type === "EXPRESS" || perExecution !== null ? null : Math.floor((HISTORY_EVENT_LIMIT - ITERATOR_FIXED_EVENTS) / eventsPerJob);
+    const maxJobsByHistory = type === "EXPRESS" || perExecution !== null ? null : Math.floor((HISTORY_EVENT_LIMIT - own.fixedEvents) / eventsPerJob);
 
     let maxJobsByPayload: number | null = null;
     if (limits.maxJobBytes !== undefined) {
@@ -109,9 +135,10 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
     ].filter((b): b is ["history" | "payload", number] => b[1] !== null);
     const tightest = bounds.sort((a, b) => a[1] - b[1])[0];
     return {
+        strategy,
         transitionsPerJob,
         historyEventsPerJob: eventsPerJob,
-        fixedHistoryEvents: ITERATOR_FIXED_EVENTS,
+        fixedHistoryEvents: own.fixedEvents,
         growthPerJobBytes: growth,
         maxJobsByHistory,
         maxJobsByPayload,

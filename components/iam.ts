@@ -44,10 +44,10 @@ export interface StateMachinePolicyInput {
 }
 
 export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocument {
-    const statements: Statement[] = [
-        { Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [...new Set(input.functionArns)].sort() },
-        ...input.taskStatements,
-    ];
+    const statements: Statement[] = [...input.taskStatements];
+    if (input.functionArns.length > 0) {
+        statements.unshift({ Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [...new Set(input.functionArns)].sort() });
+    }
     if (input.logging) {
         // Step Functions' log delivery calls are not resource-scoped: AWS documents Resource "*" for them
         // (developer guide, "IAM policies for logging to CloudWatch Logs").

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
 import { buildDefinition } from "./definition";
+import { buildMapDefinition } from "./mapDefinition";
 import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
 import { moveToEndCode } from "./moveToEndCode";
 import { stepFunctionArns, type StepSpec } from "./steps";
@@ -64,8 +65,9 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
     public readonly stateMachine: aws.sfn.StateMachine;
     public readonly stateMachineArn: pulumi.Output<string>;
     public readonly stateMachineName: pulumi.Output<string>;
-    public readonly moveToEndFunction: aws.lambda.Function;
-    public readonly moveToEndRole: aws.iam.Role;
+    /** The iterator strategy's MoveToEnd function and its role; a Map needs neither. */
+    public readonly moveToEndFunction?: aws.lambda.Function;
+    public readonly moveToEndRole?: aws.iam.Role;
     public readonly stateMachineRole: aws.iam.Role;
     /** The ASL the state machine runs, as deployed. */
     public readonly definition: pulumi.Output<string>;
@@ -83,7 +85,9 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
         const type = args.type ?? "STANDARD";
-        const handOver = args.handOver ?? type === "STANDARD";
+        const strategy = args.strategy ?? "iterator";
+        const handOver = strategy === "iterator" ? (args.handOver ?? type === "STANDARD") : false;
+        const onJobError = args.onJobError ?? "fail";
         const logLevel = args.logging?.level ?? "ERROR";
         const logging = logLevel !== "OFF";
         const tracing = args.tracing ?? false;
@@ -91,64 +95,76 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const userTags = args.tags;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
-        // MoveToEnd: its own role, allowed only to write to its own log group.
-        const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags: userTags }, parent);
-        this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags: userTags }, parent);
-        const functionRolePolicy = new aws.iam.RolePolicy(
-            `${name}-move-to-end`,
-            { role: this.moveToEndRole.id, policy: functionLogGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn))) },
-            parent,
-        );
-        this.moveToEndFunction = new aws.lambda.Function(
-            `${name}-move-to-end`,
-            {
-                description: "iterator-workflow: marks jobs[0] done and moves it to the end of the list",
-                runtime: aws.lambda.Runtime.NodeJS22dX,
-                architectures: ["arm64"],
-                memorySize: 128,
-                timeout: 10,
-                handler: "index.handler",
-                role: this.moveToEndRole.arn,
-                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(moveToEndCode()) }),
-                loggingConfig: { logFormat: "JSON", logGroup: functionLogGroup.name },
-                tags: userTags,
-            },
-            { parent: this, dependsOn: [functionRolePolicy] },
-        );
+        if (strategy === "iterator") {
+            // MoveToEnd: its own role, allowed only to write to its own log group.
+            const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags: userTags }, parent);
+            this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags: userTags }, parent);
+            const functionRolePolicy = new aws.iam.RolePolicy(
+                `${name}-move-to-end`,
+                { role: this.moveToEndRole.id, policy: functionLogGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn))) },
+                parent,
+            );
+            this.moveToEndFunction = new aws.lambda.Function(
+                `${name}-move-to-end`,
+                {
+                    description: "iterator-workflow: marks jobs[0] done and moves it to the end of the list",
+                    runtime: aws.lambda.Runtime.NodeJS22dX,
+                    architectures: ["arm64"],
+                    memorySize: 128,
+                    timeout: 10,
+                    handler: "index.handler",
+                    role: this.moveToEndRole.arn,
+                    code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(moveToEndCode()) }),
+                    loggingConfig: { logFormat: "JSON", logGroup: functionLogGroup.name },
+                    tags: userTags,
+                },
+                { parent: this, dependsOn: [functionRolePolicy] },
+            );
+        }
+        const moveToEndArn: pulumi.Output<string | undefined> = this.moveToEndFunction?.arn ?? pulumi.output(undefined);
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, handOver));
-        this.definition = pulumi.all([steps, this.moveToEndFunction.arn, this.capacity]).apply(([resolved, moveToEndArn, capacity]) =>
-            JSON.stringify(
-                buildDefinition({
-                    steps: resolved,
-                    moveToEndArn,
-                    onJobError: args.onJobError ?? "fail",
-                    settings: runtimeSettings(resolved, capacity.jobsPerExecution),
-                    timeoutSeconds: args.timeoutSeconds,
-                }),
-                null,
-                2,
-            ),
-        );
+        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, { strategy, handOver }));
+        this.definition = pulumi.all([steps, moveToEndArn, this.capacity]).apply(([resolved, fnArn, capacity]) => {
+            const definition =
+                strategy === "map"
+                    ? buildMapDefinition({ steps: resolved, onJobError, maxConcurrency: args.maxConcurrency ?? 1, timeoutSeconds: args.timeoutSeconds })
+                    : buildDefinition({
+                          steps: resolved,
+                          moveToEndArn: fnArn!,
+                          onJobError,
+                          settings: runtimeSettings(resolved, capacity.jobsPerExecution),
+                          timeoutSeconds: args.timeoutSeconds,
+                      });
+            return JSON.stringify(definition, null, 2);
+        });
 
         this.stateMachineRole = new aws.iam.Role(
             `${name}-states`,
             { assumeRolePolicy: account.apply((id) => JSON.stringify(assumeRolePolicy("states.amazonaws.com", id))), tags: userTags },
             parent,
         );
-        const stateMachineRolePolicy = new aws.iam.RolePolicy(
-            `${name}-states`,
-            {
-                role: this.stateMachineRole.id,
-                policy: pulumi.all([steps, this.moveToEndFunction.arn, resolveStatements(args.steps)]).apply(([resolved, moveToEndArn, taskStatements]) =>
-                    JSON.stringify(
-                        stateMachinePolicy({ functionArns: [moveToEndArn, ...resolved.flatMap(stepFunctionArns)], taskStatements, logging, tracing }),
-                    ),
-                ),
-            },
-            parent,
-        );
+        // IAM refuses a policy without statements; whether there are any is known before any ARN is.
+        const grants = strategy === "iterator" || logging || tracing || args.steps.some((s) => s.kind === "lambda" || (s.kind === "task" && (s.policyStatements?.length ?? 0) > 0));
+        const stateMachineRolePolicy = grants
+            ? new aws.iam.RolePolicy(
+                  `${name}-states`,
+                  {
+                      role: this.stateMachineRole.id,
+                      policy: pulumi.all([steps, moveToEndArn, resolveStatements(args.steps)]).apply(([resolved, fnArn, taskStatements]) =>
+                          JSON.stringify(
+                              stateMachinePolicy({
+                                  functionArns: [...(fnArn ? [fnArn] : []), ...resolved.flatMap(stepFunctionArns)],
+                                  taskStatements,
+                                  logging,
+                                  tracing,
+                              }),
+                          ),
+                      ),
+                  },
+                  parent,
+              )
+            : undefined;
         const logGroup = logging
             ? new aws.cloudwatch.LogGroup(`${name}-states`, { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays, tags: userTags }, parent)
             : undefined;
@@ -167,7 +183,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                 tags: pulumi.all([userTags, this.capacity]).apply(([own, capacity]) => ({
                     ...own,
                     ...factsToTags({
-                        strategy: "iterator",
+                        strategy,
                         maxJobs: args.limits?.maxJobs,
                         maxJobBytes: args.limits?.maxJobBytes,
                         growthPerJobBytes: capacity.growthPerJobBytes,
@@ -177,7 +193,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                     }),
                 })),
             },
-            { parent: this, dependsOn: [stateMachineRolePolicy] },
+            { parent: this, dependsOn: stateMachineRolePolicy ? [stateMachineRolePolicy] : [] },
         );
         this.stateMachineArn = this.stateMachine.arn;
         if (handOver) {
@@ -193,7 +209,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         this.registerOutputs({
             stateMachineArn: this.stateMachineArn,
             stateMachineName: this.stateMachineName,
-            moveToEndFunctionName: this.moveToEndFunction.name,
+            moveToEndFunctionName: this.moveToEndFunction?.name,
             definition: this.definition,
             capacity: this.capacity,
         });

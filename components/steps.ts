@@ -69,24 +69,28 @@ export type StepSpec = PassStepSpec | LambdaStepSpec | ActivityStepSpec | TaskSt
 export type StepKind = StepSpec["kind"];
 export const STEP_KINDS: readonly StepKind[] = ["pass", "lambda", "activity", "task"];
 
+/** Where a step finds its job: the iterator works on the head of the list, a Map iteration on its item. */
 export const HEAD_JOB = "$.jobs[0]";
+export const MAP_ITEM_JOB = "$.job";
+export type JobPath = typeof HEAD_JOB | typeof MAP_ITEM_JOB;
 
 /** Integrations that wait for a job (.sync) or a token write one more history event: TaskSubmitted. */
 export function waitsForCompletion(resource: unknown): boolean {
     return typeof resource === "string" && /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource);
 }
 
-const resultPathOf = (resultKey: string) => `${HEAD_JOB}.${resultKey}`;
+export const resultPathOf = (resultKey: string, job: JobPath = HEAD_JOB) => `${job}.${resultKey}`;
 
 /** The job field a state stores its result in, if it is a step's state; the inverse of resultPathOf. */
 export function resultKeyOf(state: { ResultPath?: unknown }): string | undefined {
     const path = String(state.ResultPath ?? "");
-    return path.startsWith(`${HEAD_JOB}.`) ? path.slice(HEAD_JOB.length + 1) : undefined;
+    const job = [HEAD_JOB, MAP_ITEM_JOB].find((prefix) => path.startsWith(`${prefix}.`));
+    return job === undefined ? undefined : path.slice(job.length + 1);
 }
 
-/** The ASL state for one step, working on jobs[0] and storing its result there. */
-export function stepState(step: StepSpec): Record<string, Json> {
-    const resultPath = resultPathOf(step.resultKey);
+/** The ASL state for one step, working on the job at `job` and storing its result there. */
+export function stepState(step: StepSpec, job: JobPath = HEAD_JOB): Record<string, Json> {
+    const resultPath = resultPathOf(step.resultKey, job);
     switch (step.kind) {
         case "pass":
             return { Type: "Pass", Result: step.result, ResultPath: resultPath };
@@ -96,7 +100,7 @@ export function stepState(step: StepSpec): Record<string, Json> {
             return compact({
                 Type: "Task",
                 Resource: step.functionArn,
-                InputPath: HEAD_JOB,
+                InputPath: job,
                 ResultPath: resultPath,
                 TimeoutSeconds: step.timeoutSeconds,
                 Retry: retriers(step.retry ?? [LAMBDA_TRANSIENT_RETRY]),
@@ -105,7 +109,7 @@ export function stepState(step: StepSpec): Record<string, Json> {
             return compact({
                 Type: "Task",
                 Resource: step.activityArn,
-                InputPath: HEAD_JOB,
+                InputPath: job,
                 ResultPath: resultPath,
                 HeartbeatSeconds: step.heartbeatSeconds,
                 TimeoutSeconds: step.timeoutSeconds,
@@ -114,7 +118,7 @@ export function stepState(step: StepSpec): Record<string, Json> {
             return compact({
                 Type: "Task",
                 Resource: step.resource,
-                InputPath: HEAD_JOB,
+                InputPath: job,
                 Parameters: step.parameters,
                 ResultSelector: step.resultSelector,
                 ResultPath: resultPath,

@@ -99,4 +99,11 @@ export interface IteratorWorkflowArgs {
      * first execution still returns every job. `{jobsPerExecution}` hands over after that many jobs.
      */
     handOver?: boolean | { jobsPerExecution: number };
+    /**
+     * `iterator` (default): the seed's pattern, jobs[0] and a MoveToEnd function. `map`: an inline Map
+     * over `jobs` running the same steps, with no function of its own.
+     */
+    strategy?: "iterator" | "map";
+    /** Map only: jobs processed at once, 1 to 40. Default 1: one after another, in order. */
+    maxConcurrency?: number;
 }

@@ -3,10 +3,12 @@
 import { STATE } from "./definition";
 import { STEP_KINDS } from "./steps";
 import type { IteratorWorkflowArgs, StepArgs } from "./types";
-import { TAG_PREFIX } from "./workflowTags";
+import { INLINE_MAP_MAX_CONCURRENCY } from "./capacity";
+import { MAP_OWN_STATE_NAMES } from "./mapDefinition";
+import { STRATEGIES, TAG_PREFIX } from "./workflowTags";
 
 /** The component's own state names; a step may not take one. */
-export const RESERVED_STATE_NAMES: readonly string[] = Object.values(STATE);
+export const RESERVED_STATE_NAMES: readonly string[] = [...Object.values(STATE), ...MAP_OWN_STATE_NAMES];
 /** Job fields the component writes itself. */
 export const RESERVED_RESULT_KEYS = ["done", "error"] as const;
 
@@ -124,7 +126,7 @@ export function validateSteps(steps: unknown, field = "steps"): StepArgs[] {
     return valid;
 }
 
-const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver"];
+const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver", "strategy", "maxConcurrency"];
 
 export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
     if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
@@ -148,6 +150,12 @@ export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArg
         if (!isObj(handOver)) throw new ArgsError("handOver", `must be true, false or {jobsPerExecution}, got ${show(handOver)}`);
         onlyKeys(handOver, "handOver", ["jobsPerExecution"]);
         if (wholeNumber(handOver.jobsPerExecution, "handOver.jobsPerExecution", 1) === undefined) throw new ArgsError("handOver.jobsPerExecution", "is required: the jobs after which an execution hands over");
+    }
+    const strategy = oneOf(args.strategy, "strategy", STRATEGIES);
+    wholeNumber(args.maxConcurrency, "maxConcurrency", 1, INLINE_MAP_MAX_CONCURRENCY);
+    if (args.maxConcurrency !== undefined && strategy !== "map") throw new ArgsError("maxConcurrency", 'only the "map" strategy runs jobs at once; the iterator runs one after another');
+    if (strategy === "map" && handOver !== undefined && handOver !== false) {
+        throw new ArgsError("handOver", 'the "map" strategy does not hand over: its iterations count in one execution\'s history; use the "iterator" strategy for lists past it');
     }
     if (args.type === "EXPRESS" && handOver !== undefined && handOver !== false) {
         throw new ArgsError("handOver", "EXPRESS workflows have no history limit to hand over before, and cannot wait for an execution (.sync); leave it out");

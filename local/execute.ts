@@ -5,6 +5,7 @@ import { STEP_FUNCTIONS_PAYLOAD_LIMIT } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
 import { START_EXECUTION_SYNC, type StateMachineDefinition } from "../components/definition";
 import { waitsForCompletion, type Json } from "../components/steps";
+import { eachState } from "../policies/asl";
 
 export type TaskHandler = (input: Json) => Promise<Json>;
 
@@ -60,10 +61,16 @@ let executionCount = 0;
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
 
-/** How many AWS history events a Task adds besides Entered/Exited: Scheduled, Started, Succeeded or Failed (and Submitted when it waits). */
-function taskEvents(resource: unknown): number {
-    return waitsForCompletion(resource) ? 4 : 3;
+/**
+ * How many AWS history events a state adds besides Entered/Exited: a Task's Scheduled, Started,
+ * Succeeded or Failed (and Submitted when it waits); a Map's or Parallel's Started and Succeeded or Failed.
+ */
+function ownEvents(state: Record<string, Json>): number {
+    if (state.Type === "Task") return waitsForCompletion(state.Resource) ? 4 : 3;
+    return state.Type === "Map" || state.Type === "Parallel" ? 2 : 0;
 }
+
+const historyLimitError = (limit: number): AwsError => ({ Error: "States.Runtime", Cause: `The execution reached the maximum number of history events (${limit}).` });
 
 /**
  * Makes a local function fail the way a Lambda does in Step Functions: Error is the error's name and
@@ -86,7 +93,8 @@ export function asLambda(fn: (input: Json) => unknown): TaskHandler {
 export async function runLocally(options: RunOptions): Promise<RunReport> {
     const payloadLimit = options.payloadLimitBytes ?? STEP_FUNCTIONS_PAYLOAD_LIMIT;
     const historyLimit = options.type === "EXPRESS" ? Infinity : (options.historyEventLimit ?? HISTORY_EVENT_LIMIT);
-    const states = options.definition.States;
+    // Every state by name, nested ones too: ASL names are unique in the whole machine.
+    const states = Object.fromEntries([...eachState(options.definition)].map(({ name, state }) => [name, state as Record<string, Json>]));
     const started = Date.now();
     const report: RunReport = { status: "SUCCEEDED", transitions: 0, historyEvents: 1, peakPayloadBytes: bytes(options.input), durationMs: 0, executions: 1 };
     const nested: RunReport[] = [];
@@ -132,6 +140,11 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
         const inputs = new Map<string, Json>();
         for await (const event of execution.eventLogs) {
             if (limitError) continue;
+            if (event.type === "MapIterationStarted" || event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") {
+                report.historyEvents++;
+                if (report.historyEvents >= historyLimit) stop({ ...historyLimitError(historyLimit), state: event.parentState.name, input: inputs.get(event.parentState.name) });
+                continue;
+            }
             if (event.type !== "StateEntered" && event.type !== "StateExited" && event.type !== "StateFailed") continue;
             const name = event.state.name;
             const def = states[name] ?? {};
@@ -141,7 +154,7 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
                 inputs.set(name, event.state.input as Json);
                 options.onEvent?.({ type: "entered", state: name, stateType: event.state.type, payload: event.state.input as Json });
             } else if (event.type === "StateExited") {
-                report.historyEvents += 1 + (def.Type === "Task" ? taskEvents(def.Resource) : 0);
+                report.historyEvents += 1 + ownEvents(def);
                 const size = bytes(event.state.output);
                 report.peakPayloadBytes = Math.max(report.peakPayloadBytes, size);
                 options.onEvent?.({ type: "exited", state: name, stateType: event.state.type, payload: event.state.output as Json });
@@ -155,17 +168,10 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
                 }
             } else {
                 lastFailed = { state: name, input: inputs.get(name) };
-                report.historyEvents += def.Type === "Task" ? taskEvents(def.Resource) : 1;
+                report.historyEvents += def.Type === "Task" || def.Type === "Map" || def.Type === "Parallel" ? ownEvents(def) : 1;
                 options.onEvent?.({ type: "failed", state: name, stateType: event.state.type, error: { Error: event.Error, Cause: String(event.Cause) } });
             }
-            if (report.historyEvents >= historyLimit) {
-                stop({
-                    Error: "States.Runtime",
-                    Cause: `The execution reached the maximum number of history events (${historyLimit}).`,
-                    state: name,
-                    input: inputs.get(name),
-                });
-            }
+            if (report.historyEvents >= historyLimit) stop({ ...historyLimitError(historyLimit), state: name, input: inputs.get(name) });
         }
     })();
 

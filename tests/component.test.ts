@@ -207,7 +207,7 @@ describe("the component with its own steps, under mocks", () => {
     it("stops at construction with one line naming the bad argument, and no stack trace", async () => {
         const err = await rejection(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
         expect(pulumi.RunError.isInstance(err)).to.equal(true);
-        expect(err.message).to.equal(`IteratorWorkflow "iterator": steps[0].name: "Done" is one of the component's own states (Prepare, NextJob, MoveToEnd, Done, ReadError, Failed, HandOver, Merge); pick another name`);
+        expect(err.message).to.match(/^IteratorWorkflow "iterator": steps\[0\]\.name: "Done" is one of the component's own states \(Prepare, NextJob, MoveToEnd, Done, .*\); pick another name$/);
     });
 });
 

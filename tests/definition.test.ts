@@ -216,12 +216,12 @@ describe("computeCapacity", () => {
 
     it("with hand-over, is bound by the payload alone and hands over within 90% of the history", () => {
         // (25,000 × 0.9 − 11 fixed − 13 per hand-over: NextJob 2, HandOver 6, Merge 5) / 11 = 2,043.3
-        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, true);
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { handOver: true });
         expect(c.jobsPerExecution).to.equal(2043);
         expect(c.maxJobsByHistory).to.equal(null);
         expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
-        expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { jobsPerExecution: 7 }).jobsPerExecution).to.equal(7);
-        expect(computeCapacity(PASS_STEPS, "EXPRESS", {}, true).jobsPerExecution).to.equal(null);
+        expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { handOver: { jobsPerExecution: 7 } }).jobsPerExecution).to.equal(7);
+        expect(computeCapacity(PASS_STEPS, "EXPRESS", {}, { handOver: true }).jobsPerExecution).to.equal(null);
     });
 
     it("counts 5 events for Lambda and activity tasks and 6 for .sync integrations", () => {
