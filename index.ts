@@ -20,7 +20,7 @@ export = async () => {
         stateMachineArn: workflow.stateMachineArn,
         stateMachineName: workflow.stateMachineName,
         // Only the iterator strategy has one.
-        moveToEndFunctionName: workflow.moveToEndFunction?.name,
+        ...(workflow.moveToEndFunction ? { moveToEndFunctionName: workflow.moveToEndFunction.name } : {}),
         capacity: workflow.capacity,
         definition: workflow.definition,
         startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,

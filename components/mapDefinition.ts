@@ -4,9 +4,10 @@
 //       │      └(empty, or an object)─▶ CheckList ─┘   each item: CheckJob ─▶ step 1 ─▶ … ─▶ MarkDone
 //       └(no list at all)─▶ DescribeInput ─▶ RejectInput         └(has done)─▶ CheckDone ─(true)─▶ AlreadyDone
 //
-// No Lambda runs here, so the input is checked in ASL itself, with the same error name and, but for
-// the quoting of values, the same causes as the iterator's MoveToEnd function. Plain JSONPath cannot
-// tell `[]` from an object, so only for a list with no first item CheckList turns it into text once.
+// No Lambda runs here, so the input is checked in ASL itself, with the same error name and causes as
+// the iterator's MoveToEnd function. Plain JSONPath cannot tell `[]` from an object, nor an array from
+// an object with a key "0", so only in those cases is the value turned into text to look at. (A
+// `jobs` object with a key "0" still reaches the Map, which AWS fails with States.Runtime.)
 import { INVALID_INPUT } from "../functions/moveToEnd";
 import type { OnJobError, StateMachineDefinition } from "./definition";
 import { compact, MAP_ITEM_JOB, stepState, type Json, type StepSpec } from "./steps";
@@ -23,6 +24,8 @@ export const MAP_STATE = {
     processJobs: "ProcessJobs",
     checkJob: "CheckJob",
     checkDone: "CheckDone",
+    jobText: "JobText",
+    checkJobShape: "CheckJobShape",
     describeJob: "DescribeJob",
     rejectJob: "RejectJob",
     alreadyDone: "AlreadyDone",
@@ -67,15 +70,23 @@ function itemProcessor(spec: MapDefinitionSpec): Record<string, Json> {
     const S = MAP_STATE;
     const job = MAP_ITEM_JOB;
     const notObject = kindChecks(job, S.describeJob, "jobs[{}] must be an object", ", $.index", S.rejectJob);
+    const doneRule = { Variable: `${job}.done`, IsPresent: true, Next: S.checkDone };
     const states: Record<string, Record<string, Json>> = {
         [S.checkJob]: {
             Type: "Choice",
             Choices: [
                 ...notObject.rules,
-                { Variable: `${job}[0]`, IsPresent: true, Next: `${S.describeJob}Array` },
+                // An array, or an object with a key "0": JSONPath reads both alike, their text does not.
+                { Variable: `${job}[0]`, IsPresent: true, Next: S.jobText },
                 // Comparing a field that is absent fails with States.Runtime: look at `done` only once it is there.
-                { Variable: `${job}.done`, IsPresent: true, Next: S.checkDone },
+                doneRule,
             ],
+            Default: spec.steps[0].name,
+        },
+        [S.jobText]: { Type: "Pass", Parameters: { "index.$": "$.index", "job.$": job, "text.$": `States.JsonToString(${job})` }, Next: S.checkJobShape },
+        [S.checkJobShape]: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.text", StringMatches: "[*", Next: `${S.describeJob}Array` }, doneRule],
             Default: spec.steps[0].name,
         },
         [S.checkDone]: {

@@ -140,8 +140,11 @@ export async function runLocally(options: RunOptions): Promise<RunReport> {
         const inputs = new Map<string, Json>();
         for await (const event of execution.eventLogs) {
             if (limitError) continue;
-            if (event.type === "MapIterationStarted" || event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") {
-                report.historyEvents++;
+            if (event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") continue;
+            if (event.type === "MapIterationStarted") {
+                // Started and, at its end, Succeeded or Failed: counted together, because the tool
+                // does not always report the last iteration's end before the Map's.
+                report.historyEvents += 2;
                 if (report.historyEvents >= historyLimit) stop({ ...historyLimitError(historyLimit), state: event.parentState.name, input: inputs.get(event.parentState.name) });
                 continue;
             }

@@ -8,6 +8,7 @@ import { validateState } from "../functions/moveToEnd";
 import { asLambda, runLocally, type LocalEvent, type RunReport, type TaskHandler } from "./execute";
 import { moveToEndHandlers, runsItself } from "./handlers";
 import { LOCAL_HANDLERS_KEY } from "../components/stackConfig";
+import { eachState } from "../policies/asl";
 import { archiveFile, readStackConfig, StackError, synthesize, type Synthesis } from "./synth";
 
 const ROOT = path.join(__dirname, "..");
@@ -65,9 +66,10 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
     const synth = await synthesize(programConfig, stack);
     const machine = synth.resources.find((r) => r.type === "aws:sfn/stateMachine:StateMachine");
     const fn = synth.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith("-move-to-end"));
-    if (!machine || !fn) throw new StackError(`stack ${stack} registers no IteratorWorkflow state machine`);
+    if (!machine) throw new StackError(`stack ${stack} registers no IteratorWorkflow state machine`);
     const definition = JSON.parse(machine.inputs.definition as string) as StateMachineDefinition;
-    const handlers = moveToEndHandlers(await archiveFile(fn.inputs.code, "index.js"));
+    // The iterator strategy's own tasks run the archive it deploys; a Map has none.
+    const handlers = fn ? moveToEndHandlers(await archiveFile(fn.inputs.code, "index.js")) : {};
 
     let local: Record<string, string> = {};
     if (localRaw !== undefined) {
@@ -78,8 +80,8 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
         }
     }
     const standIns: string[] = [];
-    for (const [name, state] of Object.entries(definition.States)) {
-        if (state.Type !== "Task" || name in handlers || runsItself(state)) continue;
+    for (const { name, state } of eachState(definition)) {
+        if (state.Type !== "Task" || name in handlers || runsItself(state as Record<string, Json>)) continue;
         if (local[name] !== undefined) {
             handlers[name] = loadLocalHandler(local[name], name);
         } else {
@@ -88,7 +90,7 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
         }
     }
     for (const step of Object.keys(local)) {
-        if (!(step in definition.States)) throw new StackError(`config ${LOCAL_HANDLERS_KEY}.${step}: there is no step of that name`);
+        if (![...eachState(definition)].some((found) => found.name === step)) throw new StackError(`config ${LOCAL_HANDLERS_KEY}.${step}: there is no step of that name`);
     }
     return { definition, type: (machine.inputs.type as "STANDARD" | "EXPRESS") ?? "STANDARD", handlers, standIns, config, synth, stateMachineArn: machine.state.arn as string };
 }

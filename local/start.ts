@@ -1,7 +1,11 @@
 // `npm start -- [--stack dev] [--input FILE] [--json] [--trace]`: runs the stack's workflow locally.
 import * as fs from "node:fs";
+import { STATE } from "../components/definition";
+import { MAP_STATE } from "../components/mapDefinition";
 import { resultKeyOf, type Json } from "../components/steps";
+import { RESERVED_RESULT_KEYS } from "../components/validate";
 import { ITERATOR_FIELD } from "../functions/moveToEnd";
+import { eachState } from "../policies/asl";
 import { main, parseCli } from "./cli";
 import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
 import { formatViolations, mandatory, PACK_NAME, PACK_VERSION, PolicyConfigError, PolicyViolationError, readPolicyConfig, runPolicies } from "./policyRun";
@@ -12,6 +16,9 @@ const FAILED_STATE_FILE = "failed-state.json";
 const USAGE = "usage: npm start -- [--stack NAME] [--input FILE] [--json] [--trace] [--policy-pack-config FILE]";
 
 type Job = Record<string, Json>;
+
+/** The states a job leaves when it is done: MoveToEnd (iterator), MarkDone (map). */
+const JOB_FINISHED: string[] = [STATE.moveToEnd, MAP_STATE.markDone];
 
 function cell(value: Json | undefined): string {
     if (value === undefined) return "";
@@ -68,14 +75,15 @@ main(async () => {
     if (blocking > 0) throw new PolicyViolationError(`the policy pack blocks stack ${stack}: ${blocking} mandatory violation(s), listed above; nothing was run`);
     for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
 
-    const resultKeys = Object.values(run.definition.States)
-        .map(resultKeyOf)
-        .filter((k): k is string => k !== undefined);
+    const resultKeys = [...eachState(run.definition)]
+        .map(({ state }) => resultKeyOf(state))
+        // MarkDone writes `done` the way steps write results; it has a column of its own.
+        .filter((k): k is string => k !== undefined && !(RESERVED_RESULT_KEYS as readonly string[]).includes(k));
     const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
     let finished = 0;
     const onEvent = (e: LocalEvent) => {
         if (args.trace) process.stderr.write(`${e.type.padEnd(7)} ${e.state}${e.error ? ` ${e.error.Error}` : ""}\n`);
-        if (e.type === "exited" && e.state === "MoveToEnd") {
+        if (e.type === "exited" && JOB_FINISHED.includes(e.state)) {
             finished++;
             if (!json) say(`job ${finished}/${total} done`);
         }

@@ -204,6 +204,31 @@ describe("the component with its own steps, under mocks", () => {
         expect(def.States.Review.Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:activity:review`);
     });
 
+    it("with the map strategy, creates no function of its own and grants exactly the steps' functions", async () => {
+        const synth = await component({
+            strategy: "map",
+            maxConcurrency: 4,
+            steps: [{ kind: "lambda", name: "Transcribe", resultKey: "transcript", function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe` }],
+        });
+        const children = synth.resources.filter((r) => r.parent === COMPONENT).map((r) => `${r.type} ${r.name}`);
+        expect(children.sort()).to.deep.equal(
+            ["aws:cloudwatch/logGroup:LogGroup iterator-states", "aws:iam/role:Role iterator-states", "aws:iam/rolePolicy:RolePolicy iterator-states", "aws:sfn/stateMachine:StateMachine iterator"].sort(),
+        );
+        const policy = json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states").inputs.policy);
+        expect(policy.Statement[0]).to.deep.equal({ Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`] });
+        const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
+        const def = json(sm.inputs.definition);
+        expect(aslErrors(def)).to.equal("");
+        expect(def.States.ProcessJobs).to.include({ Type: "Map", MaxConcurrency: 4 });
+        expect((sm.inputs.tags as Record<string, string>)["iterator-workflow:strategy"]).to.equal("map");
+    });
+
+    it("creates no role policy when the state machine needs no permission at all", async () => {
+        const synth = await component({ strategy: "map", steps: [{ kind: "pass", name: "Tag", resultKey: "tag", result: "t" }], logging: { level: "OFF" } });
+        expect(synth.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).to.deep.equal([]);
+        expect(one(synth, "aws:sfn/stateMachine:StateMachine", "iterator").inputs.roleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/iterator-states`);
+    });
+
     it("stops at construction with one line naming the bad argument, and no stack trace", async () => {
         const err = await rejection(component({ steps: [{ kind: "pass", name: "Done", resultKey: "x", result: 1 }] }));
         expect(pulumi.RunError.isInstance(err)).to.equal(true);

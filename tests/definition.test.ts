@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { computeCapacity, DONE_BYTES, runtimeSettings } from "../components/capacity";
 import { buildDefinition, STATE, type DefinitionSpec } from "../components/definition";
+import { buildMapDefinition, MAP_OWN_STATE_NAMES, MAP_STATE } from "../components/mapDefinition";
 import { LAMBDA_TRANSIENT_RETRY, type StepSpec } from "../components/steps";
 import { ArgsError, validateArgs } from "../components/validate";
 import { aslErrors } from "./helpers/asl";
@@ -127,6 +128,39 @@ describe("buildDefinition with hand-over", () => {
     });
 });
 
+describe("buildMapDefinition", () => {
+    const map = (steps: StepSpec[], onJobError: "fail" | "record" = "fail", maxConcurrency = 1) => {
+        const def = buildMapDefinition({ steps, onJobError, maxConcurrency });
+        expect(aslErrors(def), "asl-validator").to.equal("");
+        return def;
+    };
+
+    it("runs the steps as an inline Map over jobs, one at a time by default, writing the jobs back in place", () => {
+        const def = map([LAMBDA_STEP, PASS_STEPS[0]]);
+        const processJobs = def.States[MAP_STATE.processJobs] as Record<string, unknown>;
+        expect(processJobs).to.include({ Type: "Map", ItemsPath: "$.jobs", MaxConcurrency: 1, ResultPath: "$.jobs", End: true });
+        expect(processJobs.ItemSelector).to.deep.equal({ "index.$": "$$.Map.Item.Index", "job.$": "$$.Map.Item.Value" });
+        const inner = (processJobs.ItemProcessor as { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> });
+        expect(inner.ProcessorConfig).to.deep.equal({ Mode: "INLINE" });
+        expect(inner.StartAt).to.equal(MAP_STATE.checkJob);
+        expect(inner.States.Transcribe).to.deep.include({ Resource: LAMBDA_STEP.functionArn, InputPath: "$.job", ResultPath: "$.job.transcript", Next: "ProcessFirstPass" });
+        expect(inner.States.ProcessFirstPass).to.deep.equal({ Type: "Pass", Result: "success", ResultPath: "$.job.firstResult", Next: MAP_STATE.markDone });
+        expect(inner.States[MAP_STATE.markDone]).to.deep.equal({ Type: "Pass", Result: true, ResultPath: "$.job.done", OutputPath: "$.job", End: true });
+        expect(map(PASS_STEPS, "fail", 8).States[MAP_STATE.processJobs].MaxConcurrency).to.equal(8);
+    });
+
+    it('onJobError "record" catches a task\'s error onto the job and marks it done', () => {
+        const inner = (map([LAMBDA_STEP], "record").States[MAP_STATE.processJobs].ItemProcessor as { States: Record<string, Record<string, unknown>> }).States;
+        expect(inner.Transcribe.Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.job.error", Next: MAP_STATE.markDone }]);
+        expect(map([LAMBDA_STEP], "fail").States).not.to.have.nested.property(`${MAP_STATE.processJobs}.ItemProcessor.States.Transcribe.Catch`);
+    });
+
+    it("reserves every state name it uses itself, nested ones included", () => {
+        expect(MAP_OWN_STATE_NAMES).to.include.members([MAP_STATE.checkInput, MAP_STATE.processJobs, MAP_STATE.markDone, MAP_STATE.listText, "DescribeJobString"]);
+        expect(() => validateArgs({ steps: [{ kind: "pass", name: "MarkDone", resultKey: "a", result: 1 }] })).to.throw(ArgsError, 'steps[0].name: "MarkDone" is one of the component\'s own states');
+    });
+});
+
 describe("validateArgs", () => {
     const step = { kind: "pass", name: "A", resultKey: "a", result: 1 };
     const cases: [string, unknown, string][] = [
@@ -154,6 +188,10 @@ describe("validateArgs", () => {
         ["a log retention CloudWatch does not offer", { steps: [step], logging: { retentionInDays: 10 } }, "logging.retentionInDays: must be one of CloudWatch's retention periods"],
         ["a negative maxJobs", { steps: [step], limits: { maxJobs: -1 } }, "limits.maxJobs: must be a whole number from 0"],
         ["an unknown top-level key", { steps: [step], retries: 3 }, "args.retries: unknown key"],
+        ["an unknown strategy", { steps: [step], strategy: "parallel" }, 'strategy: must be one of iterator, map, got "parallel"'],
+        ["maxConcurrency with the iterator", { steps: [step], maxConcurrency: 2 }, 'maxConcurrency: only the "map" strategy runs jobs at once'],
+        ["maxConcurrency past inline Map's 40", { steps: [step], strategy: "map", maxConcurrency: 41 }, "maxConcurrency: must be a whole number from 1 to 40, got 41"],
+        ["hand-over with the map strategy", { steps: [step], strategy: "map", handOver: true }, 'handOver: the "map" strategy does not hand over'],
         ["hand-over on an Express workflow", { steps: [step], type: "EXPRESS", handOver: true }, "handOver: EXPRESS workflows have no history limit"],
         ["a hand-over point of zero", { steps: [step], handOver: { jobsPerExecution: 0 } }, "handOver.jobsPerExecution: must be a whole number from 1"],
         ["a tag the component records for the policy pack", { steps: [step], tags: { team: "a", "iterator-workflow:max-jobs": "9" } }, 'tags.iterator-workflow:max-jobs: tags starting with "iterator-workflow:" are written by the component'],
@@ -222,6 +260,15 @@ describe("computeCapacity", () => {
         expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
         expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { handOver: { jobsPerExecution: 7 } }).jobsPerExecution).to.equal(7);
         expect(computeCapacity(PASS_STEPS, "EXPRESS", {}, { handOver: true }).jobsPerExecution).to.equal(null);
+    });
+
+    it("gives the map strategy its own figures: 6 events and 2 transitions a job beyond the steps, 8 per execution", () => {
+        // Per job: MapIterationStarted + Succeeded (2), CheckJob (2), the two Pass steps (4), MarkDone (2) = 10.
+        // Per execution: ExecutionStarted 1, CheckInput 2, the Map's Entered, Started, Succeeded, Exited 4, ExecutionSucceeded 1 = 8.
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { strategy: "map", handOver: true });
+        expect(c).to.include({ strategy: "map", transitionsPerJob: 4, historyEventsPerJob: 10, fixedHistoryEvents: 8, jobsPerExecution: null });
+        expect(c.maxJobsByHistory).to.equal(Math.floor((25_000 - 8) / 10));
+        expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
     });
 
     it("counts 5 events for Lambda and activity tasks and 6 for .sync integrations", () => {

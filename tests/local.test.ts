@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import fc from "fast-check";
 import type { Json } from "../components/steps";
+import { STRATEGIES } from "../components/workflowTags";
 import { asLambda, runLocally } from "../local/execute";
 import { executeStack, prepareStack, readInput, type StackRun } from "../local/runStack";
 import { rejection } from "./helpers/errors";
@@ -57,59 +58,6 @@ describe("npm start's path: the dev stack synthesized and run locally", () => {
         expect(report.output).to.deep.equal(SEED_OUTPUT);
     });
 
-    it("every job comes out exactly once, in order, with every step's result; jobs already done stay as they were", async () => {
-        await fc.assert(
-            fc.asyncProperty(jobList(200), async (jobs) => {
-                const report = await executeStack(dev, { jobs, batch: "b1" });
-                expect(report.status).to.equal("SUCCEEDED");
-                const out = report.output as { jobs: Job[]; batch: string };
-                expect(out.batch).to.equal("b1");
-                expect(out.jobs).to.deep.equal(jobs.map((j) => (j.done ? j : { ...j, firstResult: "success", secondResult: "success", done: true })));
-            }),
-            { numRuns: 25 },
-        );
-    });
-
-    it('with random step failures, "record" keeps every job and stores the errors', async () => {
-        const run = await lambdaStack("record");
-        await fc.assert(
-            fc.asyncProperty(jobList(60), async (jobs) => {
-                const report = await executeStack(run, { jobs });
-                expect(report.status).to.equal("SUCCEEDED");
-                const out = (report.output as { jobs: Job[] }).jobs;
-                expect(out.map((j) => j.id)).to.deep.equal(jobs.map((j) => j.id));
-                out.forEach((job, i) => {
-                    const given = jobs[i];
-                    if (given.done) expect(job).to.deep.equal(given);
-                    else if (given.fail) expect(job).to.deep.equal({ ...given, error: { Error: "TranscribeError", Cause: JSON.stringify({ errorType: "TranscribeError", errorMessage: `job ${given.id} failed`, trace: [] }) }, done: true });
-                    else expect(job).to.deep.equal({ ...given, transcript: `t${given.id}`, tag: "t", done: true });
-                });
-            }),
-            { numRuns: 20 },
-        );
-    });
-
-    it('with random step failures, "fail" stops with the error and loses no job from the state', async () => {
-        const run = await lambdaStack("fail");
-        await fc.assert(
-            fc.asyncProperty(jobList(60), async (jobs) => {
-                const report = await executeStack(run, { jobs });
-                const firstFailing = jobs.find((j) => j.fail && !j.done);
-                if (!firstFailing) {
-                    expect(report.status).to.equal("SUCCEEDED");
-                    return;
-                }
-                expect(report.status).to.equal("FAILED");
-                expect(report.error?.Error).to.equal("TranscribeError");
-                expect(JSON.parse(report.error!.Cause).errorMessage).to.equal(`job ${firstFailing.id} failed`);
-                const kept = (report.lastInput as { jobs: Job[] }).jobs;
-                expect(kept[0].id, "the failing job is at the head").to.equal(firstFailing.id);
-                expect(kept.map((j) => j.id).sort((a, b) => Number(a) - Number(b))).to.deep.equal(jobs.map((j) => j.id));
-            }),
-            { numRuns: 20 },
-        );
-    });
-
     it("completes a list of 1,000 jobs", async () => {
         const jobs = Array.from({ length: 1000 }, (_, i) => ({ i }));
         const report = await executeStack(dev, { jobs });
@@ -138,6 +86,68 @@ describe("npm start's path: the dev stack synthesized and run locally", () => {
         expect(report.peakPayloadBytes).to.be.greaterThan(262_144);
     });
 });
+
+for (const strategy of STRATEGIES) {
+    describe(`properties of the dev stack's workflow, strategy ${strategy}`, () => {
+        const strategyConfig = { "iterator-workflow:strategy": strategy };
+
+        it("every job comes out exactly once, in order, with every step's result; jobs already done stay as they were", async () => {
+            const run = await prepareStack("dev", strategyConfig);
+            await fc.assert(
+                fc.asyncProperty(jobList(200), async (jobs) => {
+                    const report = await executeStack(run, { jobs, batch: "b1" });
+                    expect(report.status).to.equal("SUCCEEDED");
+                    const out = report.output as { jobs: Job[]; batch: string };
+                    expect(out.batch).to.equal("b1");
+                    expect(out.jobs).to.deep.equal(jobs.map((j) => (j.done ? j : { ...j, firstResult: "success", secondResult: "success", done: true })));
+                }),
+                { numRuns: 25 },
+            );
+        });
+
+        it('with random step failures, "record" keeps every job and stores the errors', async () => {
+            const run = await lambdaStack("record", strategyConfig);
+            await fc.assert(
+                fc.asyncProperty(jobList(60), async (jobs) => {
+                    const report = await executeStack(run, { jobs });
+                    expect(report.status).to.equal("SUCCEEDED");
+                    const out = (report.output as { jobs: Job[] }).jobs;
+                    expect(out.map((j) => j.id)).to.deep.equal(jobs.map((j) => j.id));
+                    out.forEach((job, i) => {
+                        const given = jobs[i];
+                        if (given.done) expect(job).to.deep.equal(given);
+                        else if (given.fail) expect(job).to.deep.equal({ ...given, error: { Error: "TranscribeError", Cause: JSON.stringify({ errorType: "TranscribeError", errorMessage: `job ${given.id} failed`, trace: [] }) }, done: true });
+                        else expect(job).to.deep.equal({ ...given, transcript: `t${given.id}`, tag: "t", done: true });
+                    });
+                }),
+                { numRuns: 20 },
+            );
+        });
+
+        it('with random step failures, "fail" stops with the error and loses no job from the state', async () => {
+            const run = await lambdaStack("fail", strategyConfig);
+            await fc.assert(
+                fc.asyncProperty(jobList(60), async (jobs) => {
+                    const report = await executeStack(run, { jobs });
+                    const firstFailing = jobs.find((j) => j.fail && !j.done);
+                    if (!firstFailing) {
+                        expect(report.status).to.equal("SUCCEEDED");
+                        return;
+                    }
+                    expect(report.status).to.equal("FAILED");
+                    expect(report.error?.Error).to.equal("TranscribeError");
+                    expect(JSON.parse(report.error!.Cause).errorMessage).to.equal(`job ${firstFailing.id} failed`);
+                    const kept = (report.lastInput as { jobs: Job[] }).jobs;
+                    // The iterator keeps its work so far, the failing job at the head; a Map keeps its input.
+                    if (strategy === "iterator") expect(kept[0].id, "the failing job is at the head").to.equal(firstFailing.id);
+                    else expect(kept).to.deep.equal(jobs);
+                    expect(kept.map((j) => j.id).sort((a, b) => Number(a) - Number(b))).to.deep.equal(jobs.map((j) => j.id));
+                }),
+                { numRuns: 20 },
+            );
+        });
+    });
+}
 
 describe("hand-over: a new execution takes the unfinished jobs before the history limit", () => {
     const handingOver = (jobsPerExecution: number, extra: Record<string, string> = {}) =>

@@ -43,8 +43,9 @@ describe("the policy pack", () => {
         dev = await stack();
     });
 
-    it("finds nothing wrong with the dev stack", async () => {
+    it("finds nothing wrong with the dev stack, with either strategy", async () => {
         expect(await runPolicies(dev, { stack: "dev" })).to.deep.equal([]);
+        expect(await runPolicies(await stack({ strategy: "map" }), { stack: "dev" })).to.deep.equal([]);
     });
 
     it("records on the state machine, as tags, what the policies need: the declared limits and the per-job figures", () => {
@@ -75,6 +76,11 @@ describe("the policy pack", () => {
         it("takes its share of the limit from config", async () => {
             expect(await check(payloadBudget, dev, { maxShareOfLimit: 0.25 })).to.have.length(1);
             expect(await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }), { maxShareOfLimit: 1 })).to.deep.equal([]);
+        });
+
+        it("holds a map workflow to the same budget", async () => {
+            expect(await check(payloadBudget, await stack({ strategy: "map" }))).to.deep.equal([]);
+            expect(await check(payloadBudget, await stack({ strategy: "map", limits: { maxJobs: 2000, maxJobBytes: 64 } }))).to.have.length(1);
         });
 
         it("counts what a lambda step may return (maxResultBytes), not only the job", async () => {
@@ -113,6 +119,12 @@ describe("the policy pack", () => {
             expect(violations[0].message).to.match(/^state "Attach" carries a Result of 5,011 bytes, over the 4,096-byte limit for literals/);
         });
 
+        it("finds the same literal inside a map workflow's item processor", async () => {
+            const [v, ...more] = await check(smallLiterals, await stack({ steps: bulky, strategy: "map" }));
+            expect(more).to.deep.equal([]);
+            expect(v.message).to.match(/^state "ProcessJobs > ItemProcessor > Attach" carries a Result of 5,011 bytes/);
+        });
+
         it("fails large task Parameters too, and takes its limit from config", async () => {
             const steps = [{ kind: "task", name: "Notify", resultKey: "sent", resource: "arn:aws:states:::sns:publish", parameters: { TopicArn: "arn:aws:sns:us-east-1:123456789012:t", Message: "m".repeat(600) } }];
             expect(await check(smallLiterals, await stack({ steps }))).to.deep.equal([]);
@@ -129,6 +141,7 @@ describe("the policy pack", () => {
             const violations = await check(lambdaResultsTrimmed, await stack({ steps: [invoke] }));
             expect(violations.map((v) => [v.level, v.message.split(" (")[0]])).to.deep.equal([["advisory", 'state "Invoke" keeps the whole lambda:invoke response']]);
             expect(await check(lambdaResultsTrimmed, await stack({ steps: [{ ...invoke, resultSelector: { "text.$": "$.Payload.text" } }] }))).to.deep.equal([]);
+            expect(messages(await check(lambdaResultsTrimmed, await stack({ steps: [invoke], strategy: "map" })))[0]).to.match(/^state "ProcessJobs > ItemProcessor > Invoke" keeps/);
         });
     });
 
@@ -156,6 +169,12 @@ describe("the policy pack", () => {
             expect(await check(historyBudget, await stack({ limits: { maxJobs: 100_000, maxJobBytes: 2 } }))).to.deep.equal([]);
             const [v] = await check(historyBudget, await stack({ handOver: { jobsPerExecution: 2100 } }));
             expect(v.message).to.equal("it hands over after 2,100 jobs, which take 23,111 history events (11 per job), over the 22,500-event budget (25,000 less a 10% margin); hand over sooner.");
+        });
+
+        it("holds a map workflow, whose iterations all count in one execution, to the budget (8 + 10 a job)", async () => {
+            expect(await check(historyBudget, await stack({ strategy: "map" }))).to.deep.equal([]);
+            const [v] = await check(historyBudget, await stack({ strategy: "map", limits: { maxJobs: 2500, maxJobBytes: 8 } }));
+            expect(v.message).to.match(/^2,500 jobs at 10 history events each take 25,008 events, over the 22,500-event budget/);
         });
 
         it("does not apply to Express workflows, which have no history limit", async () => {

@@ -2,6 +2,8 @@
 import { expect } from "chai";
 import { runtimeSettings } from "../components/capacity";
 import { buildDefinition, type OnJobError } from "../components/definition";
+import { buildMapDefinition } from "../components/mapDefinition";
+import { STRATEGIES, type Strategy } from "../components/workflowTags";
 import { moveToEndCode } from "../components/moveToEndCode";
 import type { Json, StepSpec } from "../components/steps";
 import { asLambda, runLocally, type TaskHandler } from "../local/execute";
@@ -11,8 +13,11 @@ import { LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, SEED_INPUT, SEED_OUTPUT } fro
 
 const archive = moveToEndCode();
 
-function run(steps: StepSpec[], input: Json, handlers: Record<string, TaskHandler> = {}, onJobError: OnJobError = "fail") {
-    const definition = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError, settings: runtimeSettings(steps) });
+function run(steps: StepSpec[], input: Json, handlers: Record<string, TaskHandler> = {}, onJobError: OnJobError = "fail", strategy: Strategy = "iterator") {
+    const definition =
+        strategy === "map"
+            ? buildMapDefinition({ steps, onJobError, maxConcurrency: 1 })
+            : buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError, settings: runtimeSettings(steps) });
     expect(aslErrors(definition)).to.equal("");
     return runLocally({ definition, input, handlers: { ...moveToEndHandlers(archive), ...handlers } });
 }
@@ -26,11 +31,6 @@ const transcribe = (failFor: Set<unknown> = new Set()) =>
     });
 
 describe("the synthesized workflow, run locally", () => {
-    it("turns the seed's input, without done flags, into the seed's output", async () => {
-        const report = await run(PASS_STEPS, SEED_INPUT);
-        expect(report.status).to.equal("SUCCEEDED");
-        expect(report.output).to.deep.equal(SEED_OUTPUT);
-    });
 
     it("spends 2 transitions and 7 history events per job beyond the steps (the seed: 3 and 9)", async () => {
         const one = await run(PASS_STEPS, { jobs: [{}] });
@@ -39,23 +39,6 @@ describe("the synthesized workflow, run locally", () => {
         expect((ten.historyEvents - one.historyEvents) / 9).to.equal(2 * PASS_STEPS.length + 7);
     });
 
-    it("ends successfully on an empty list and passes other fields through", async () => {
-        const report = await run(PASS_STEPS, { jobs: [], meeting: { id: 7 } });
-        expect(report.status).to.equal("SUCCEEDED");
-        expect(report.output).to.deep.equal({ jobs: [], meeting: { id: 7 } });
-    });
-
-    for (const [what, input, cause] of [
-        ["a missing jobs field", { files: [] }, 'the workflow input has no "jobs" field; expected {"jobs": [ ... ]}'],
-        ["jobs that is not an array", { jobs: { a: 1 } }, '"jobs" must be an array, got an object'],
-        ["a job that is not an object", { jobs: [{}, "b"] }, 'jobs[1] must be an object, got string "b"'],
-    ] as const) {
-        it(`fails fast on ${what} with IteratorWorkflow.InvalidInput and a readable cause`, async () => {
-            const report = await run(PASS_STEPS, input as Json);
-            expect(report.status).to.equal("FAILED");
-            expect(report.error).to.deep.equal({ Error: "IteratorWorkflow.InvalidInput", Cause: cause });
-        });
-    }
 
     it('onJobError "fail" stops at the failing step with its error, keeping the state so far', async () => {
         const jobs = ["a", "b", "c"].map((name) => ({ name }));
@@ -77,15 +60,60 @@ describe("the synthesized workflow, run locally", () => {
         expect(resumed.output).to.deep.equal({ jobs: jobs.map((j) => ({ ...j, transcript: `text of ${j.name}`, done: true })) });
     });
 
-    it('onJobError "record" stores the error on the job, marks it done and finishes the rest', async () => {
-        const jobs = ["a", "b", "c"].map((name) => ({ name }));
-        const report = await run([LAMBDA_STEP, PASS_STEPS[0]], { jobs }, { Transcribe: transcribe(new Set(["b"])) }, "record");
-        expect(report.status).to.equal("SUCCEEDED");
-        const out = (report.output as { jobs: Record<string, Json>[] }).jobs;
-        expect(out.map((j) => j.name)).to.deep.equal(["a", "b", "c"]);
-        expect(out[0]).to.deep.equal({ name: "a", transcript: "text of a", firstResult: "success", done: true });
-        expect(out[1]).to.have.keys("name", "error", "done");
-        expect((out[1].error as { Error: string }).Error).to.equal("TranscribeError");
-        expect(out[2].transcript).to.equal("text of c");
-    });
 });
+
+for (const strategy of STRATEGIES) {
+    describe(`either strategy, run locally: ${strategy}`, () => {
+        it("turns the seed's input, without done flags, into the seed's output", async () => {
+            const report = await run(PASS_STEPS, SEED_INPUT, {}, "fail", strategy);
+            expect(report.status).to.equal("SUCCEEDED");
+            expect(report.output).to.deep.equal(SEED_OUTPUT);
+        });
+
+        it('treats a job with a key "0" as the object it is', async () => {
+            const report = await run(PASS_STEPS, { jobs: [{ "0": ["x"], name: "a" }] }, {}, "fail", strategy);
+            expect(report.output).to.deep.equal({ jobs: [{ "0": ["x"], name: "a", firstResult: "success", secondResult: "success", done: true }] });
+        });
+
+        it("ends successfully on an empty list and passes other fields through", async () => {
+            const report = await run(PASS_STEPS, { jobs: [], meeting: { id: 7 } }, {}, "fail", strategy);
+            expect(report.status).to.equal("SUCCEEDED");
+            expect(report.output).to.deep.equal({ jobs: [], meeting: { id: 7 } });
+        });
+
+        for (const [what, input, cause] of [
+            ["a missing jobs field", { files: [] }, 'the workflow input has no "jobs" field; expected {"jobs": [ ... ]}'],
+            ["jobs that is not an array", { jobs: { a: 1 } }, '"jobs" must be an array, got an object'],
+            ["jobs that is a string", { jobs: "a,b" }, '"jobs" must be an array, got string "a,b"'],
+            ["a job that is not an object", { jobs: [{}, "b"] }, 'jobs[1] must be an object, got string "b"'],
+            ["a job that is null", { jobs: [null] }, "jobs[0] must be an object, got null"],
+            ["a job that is an array", { jobs: [{}, {}, [1]] }, "jobs[2] must be an object, got an array"],
+        ] as const) {
+            it(`fails fast on ${what} with IteratorWorkflow.InvalidInput and a readable cause`, async () => {
+                const report = await run(PASS_STEPS, input as Json, {}, "fail", strategy);
+                expect(report.status).to.equal("FAILED");
+                expect(report.error).to.deep.equal({ Error: "IteratorWorkflow.InvalidInput", Cause: cause });
+            });
+        }
+
+        it('onJobError "fail" ends the execution with the failing step\'s error', async () => {
+            const jobs = ["a", "b", "c"].map((name) => ({ name }));
+            const report = await run([LAMBDA_STEP], { jobs }, { Transcribe: transcribe(new Set(["b"])) }, "fail", strategy);
+            expect(report.status).to.equal("FAILED");
+            expect(report.error?.Error).to.equal("TranscribeError");
+            expect(JSON.parse(report.error!.Cause).errorMessage).to.equal("cannot transcribe b");
+        });
+
+        it('onJobError "record" stores the error on the job, marks it done and finishes the rest', async () => {
+            const jobs = ["a", "b", "c"].map((name) => ({ name }));
+            const report = await run([LAMBDA_STEP, PASS_STEPS[0]], { jobs }, { Transcribe: transcribe(new Set(["b"])) }, "record", strategy);
+            expect(report.status).to.equal("SUCCEEDED");
+            const out = (report.output as { jobs: Record<string, Json>[] }).jobs;
+            expect(out.map((j) => j.name)).to.deep.equal(["a", "b", "c"]);
+            expect(out[0]).to.deep.equal({ name: "a", transcript: "text of a", firstResult: "success", done: true });
+            expect(out[1]).to.have.keys("name", "error", "done");
+            expect((out[1].error as { Error: string }).Error).to.equal("TranscribeError");
+            expect(out[2].transcript).to.equal("text of c");
+        });
+    });
+}
