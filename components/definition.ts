@@ -9,7 +9,7 @@
 // end and skips finished jobs. When none is left it restores the caller's order and drops the
 // bookkeeping field, which is all NextJob looks at: no `done:false` is needed, an empty list ends at once.
 import { INVALID_INPUT, ITERATOR_FIELD, PAYLOAD_TOO_LARGE, type Settings } from "../functions/moveToEnd";
-import { compact, LAMBDA_TRANSIENT_RETRY, stepState, type Json, type StepSpec } from "./steps";
+import { compact, HEAD_JOB, LAMBDA_TRANSIENT_RETRY, stepChain, type Json, type StepSpec } from "./steps";
 
 export const STATE = {
     prepare: "Prepare",
@@ -63,14 +63,7 @@ export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
         [STATE.prepare]: moveToEndTask(spec, "start", STATE.nextJob),
         [STATE.nextJob]: { Type: "Choice", Choices: choices, Default: first },
     };
-    spec.steps.forEach((step, i) => {
-        const state: Record<string, Json> = { ...stepState(step), Next: spec.steps[i + 1]?.name ?? STATE.moveToEnd };
-        if (spec.onJobError === "record" && state.Type === "Task") {
-            // The job keeps {Error, Cause} and goes straight to MoveToEnd, which marks it done. (A Pass cannot fail.)
-            state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.jobs[0].error", Next: STATE.moveToEnd }];
-        }
-        states[step.name] = state;
-    });
+    Object.assign(states, stepChain(spec.steps, HEAD_JOB, STATE.moveToEnd, spec.onJobError));
     if (handsOver) {
         // The state machine's own ARN comes from the context object: naming it here would make the
         // definition depend on the machine it defines.
@@ -99,10 +92,10 @@ export function buildDefinition(spec: DefinitionSpec): StateMachineDefinition {
         },
         [STATE.failed]: { Type: "Fail", ErrorPath: "$.Error", CausePath: "$.Cause.errorMessage" },
     });
-    return compact({
-        Comment: spec.comment ?? "Processes a list of jobs one after another (iterator-workflow).",
-        StartAt: STATE.prepare,
-        TimeoutSeconds: spec.timeoutSeconds,
-        States: states as unknown as Json,
-    }) as StateMachineDefinition;
+    return machine(spec.comment ?? "Processes a list of jobs one after another (iterator-workflow).", STATE.prepare, spec.timeoutSeconds, states);
+}
+
+/** The definition around its states: what both strategies' builders end with. */
+export function machine(comment: string, startAt: string, timeoutSeconds: number | undefined, states: Record<string, Record<string, Json>>): StateMachineDefinition {
+    return compact({ Comment: comment, StartAt: startAt, TimeoutSeconds: timeoutSeconds, States: states as unknown as Json }) as StateMachineDefinition;
 }

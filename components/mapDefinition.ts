@@ -9,8 +9,8 @@
 // an object with a key "0", so only in those cases is the value turned into text to look at. (A
 // `jobs` object with a key "0" still reaches the Map, which AWS fails with States.Runtime.)
 import { INVALID_INPUT } from "../functions/moveToEnd";
-import type { OnJobError, StateMachineDefinition } from "./definition";
-import { compact, MAP_ITEM_JOB, stepState, type Json, type StepSpec } from "./steps";
+import { machine, type OnJobError, type StateMachineDefinition } from "./definition";
+import { MAP_ITEM_JOB, stepChain, type Json, type StepSpec } from "./steps";
 
 export const MAP_STATE = {
     checkInput: "CheckInput",
@@ -108,13 +108,7 @@ function itemProcessor(spec: MapDefinitionSpec): Record<string, Json> {
         // A job done already (a resumed list) comes out as it went in.
         [S.alreadyDone]: { Type: "Pass", OutputPath: job, End: true },
     };
-    spec.steps.forEach((step, i) => {
-        const state: Record<string, Json> = { ...stepState(step, job), Next: spec.steps[i + 1]?.name ?? S.markDone };
-        if (spec.onJobError === "record" && state.Type === "Task") {
-            state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: `${job}.error`, Next: S.markDone }];
-        }
-        states[step.name] = state;
-    });
+    Object.assign(states, stepChain(spec.steps, job, S.markDone, spec.onJobError));
     states[S.markDone] = { Type: "Pass", Result: true, ResultPath: `${job}.done`, OutputPath: job, End: true };
     return { ProcessorConfig: { Mode: "INLINE" }, StartAt: S.checkJob, States: states as unknown as Json };
 }
@@ -162,12 +156,7 @@ export function buildMapDefinition(spec: MapDefinitionSpec): StateMachineDefinit
             End: true,
         },
     };
-    return compact({
-        Comment: spec.comment ?? "Processes a list of jobs with the same steps, as an inline Map (iterator-workflow).",
-        StartAt: S.checkInput,
-        TimeoutSeconds: spec.timeoutSeconds,
-        States: states as unknown as Json,
-    }) as StateMachineDefinition;
+    return machine(spec.comment ?? "Processes a list of jobs with the same steps, as an inline Map (iterator-workflow).", S.checkInput, spec.timeoutSeconds, states);
 }
 
 /** Every state name the map strategy uses itself, nested ones included: a step may take none of them. */
