@@ -44,6 +44,8 @@ export interface Limits {
 
 export interface Capacity {
     strategy: Strategy;
+    /** Jobs processed at once: 1 for the iterator, the Map's MaxConcurrency (40 at the most). */
+    concurrency: number;
     transitionsPerJob: number;
     historyEventsPerJob: number;
     /** History events an execution spends besides its jobs. */
@@ -110,6 +112,8 @@ export interface CapacityOptions {
     strategy?: Strategy;
     /** Iterator only: whether and when an execution hands over. */
     handOver?: HandOver;
+    /** Map only: its MaxConcurrency. */
+    maxConcurrency?: number;
 }
 
 export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, options: CapacityOptions = {}): Capacity {
@@ -136,6 +140,7 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
     const tightest = bounds.sort((a, b) => a[1] - b[1])[0];
     return {
         strategy,
+        concurrency: strategy === "map" ? Math.min(options.maxConcurrency ?? 1, INLINE_MAP_MAX_CONCURRENCY) : 1,
         transitionsPerJob,
         historyEventsPerJob: eventsPerJob,
         fixedHistoryEvents: own.fixedEvents,

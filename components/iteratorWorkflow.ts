@@ -124,7 +124,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const moveToEndArn: pulumi.Output<string | undefined> = this.moveToEndFunction?.arn ?? pulumi.output(undefined);
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, { strategy, handOver }));
+        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, { strategy, handOver, maxConcurrency: args.maxConcurrency }));
         this.definition = pulumi.all([steps, moveToEndArn, this.capacity]).apply(([resolved, fnArn, capacity]) => {
             const definition =
                 strategy === "map"

@@ -71,6 +71,11 @@ main(async () => {
         const r = await executeStack(await prepareStack("dev", config), { jobs: jobs(2600) });
         const size = Buffer.byteLength(JSON.stringify(r.output ?? null));
         const out = r.status === "SUCCEEDED" ? `${size} (${Math.round((size / 262_144) * 100)}%)` : r.error!.Error;
+        // The claim the row stands for: every job processed once, in the caller's order.
+        const done = (r.output as { jobs?: { i: number; done?: boolean; secondResult?: string }[] } | undefined)?.jobs;
+        if (r.status === "SUCCEEDED" && !(done?.length === 2600 && done.every((j, k) => j.i === k && j.done === true && j.secondResult === "success"))) {
+            throw new Error(`${design}: the output does not hold every job once, in order`);
+        }
         console.log(`${design.padEnd(23)} ${r.status.padEnd(11)} ${String(r.executions).padStart(10)}   ${String(r.transitions).padStart(11)}   ${String(r.historyEvents).padStart(15)}   ${out.padStart(14)}   ${String(r.durationMs).padStart(7)}`);
     }
     console.log(`\npeak memory (max RSS of this process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);

@@ -8,6 +8,8 @@ main(async () => {
     const { outputs } = await synthesize(readStackConfig(args.stack as string), args.stack as string);
     const c = outputs.capacity as Capacity;
     const rows: [string, unknown][] = [
+        ["strategy", c.strategy],
+        ["jobs processed at once", c.concurrency],
         ["state transitions per job", c.transitionsPerJob],
         ["history events per job", c.historyEventsPerJob],
         ["history events per execution, besides jobs", c.fixedHistoryEvents],

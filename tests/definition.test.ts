@@ -265,8 +265,8 @@ describe("computeCapacity", () => {
     it("gives the map strategy its own figures: 6 events and 2 transitions a job beyond the steps, 8 per execution", () => {
         // Per job: MapIterationStarted + Succeeded (2), CheckJob (2), the two Pass steps (4), MarkDone (2) = 10.
         // Per execution: ExecutionStarted 1, CheckInput 2, the Map's Entered, Started, Succeeded, Exited 4, ExecutionSucceeded 1 = 8.
-        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { strategy: "map", handOver: true });
-        expect(c).to.include({ strategy: "map", transitionsPerJob: 4, historyEventsPerJob: 10, fixedHistoryEvents: 8, jobsPerExecution: null });
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { strategy: "map", handOver: true, maxConcurrency: 5 });
+        expect(c).to.include({ strategy: "map", concurrency: 5, transitionsPerJob: 4, historyEventsPerJob: 10, fixedHistoryEvents: 8, jobsPerExecution: null });
         expect(c.maxJobsByHistory).to.equal(Math.floor((25_000 - 8) / 10));
         expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
     });
