@@ -1,10 +1,11 @@
 // How many jobs one execution can take, from the steps alone: history events against Standard's
 // 25,000-event limit and bytes against the 262,144-byte payload limit (see aws-limits.md).
-import { ITERATOR_FIELD, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings } from "../functions/moveToEnd";
+import type { Settings } from "../functions/moveToEnd";
+import { envelopeBytes, HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES, PAYLOAD_MARGIN_BYTES } from "./budget";
 import { stepHistoryEvents, stepResultBytes, type StepSpec } from "./steps";
 import type { Strategy } from "./workflowTags";
 
-export const HISTORY_EVENT_LIMIT = 25_000;
+export { HISTORY_EVENT_LIMIT, PAYLOAD_MARGIN_BYTES, worstCaseStateBytes } from "./budget";
 
 /** Every step's state plus MoveToEnd (a Lambda task) and NextJob (a Choice). */
 export const ITERATOR_TRANSITIONS_PER_JOB = 2;
@@ -34,8 +35,6 @@ export const HANDOVER_MARGIN = 0.1;
 
 /** `,"done":true`, added to every job. */
 export const DONE_BYTES = Buffer.byteLength(`,"done":true`);
-/** Room the runtime guard keeps for results larger than declared and the task's envelope. */
-export const PAYLOAD_MARGIN_BYTES = 8_192;
 
 export interface Limits {
     maxJobs?: number;
@@ -73,7 +72,7 @@ export function growthPerJobBytes(steps: StepSpec[]): number {
 }
 
 export function runtimeSettings(steps: StepSpec[], jobsPerExecution: number | null = null): Settings {
-    const settings: Settings = { payloadLimitBytes: STEP_FUNCTIONS_PAYLOAD_LIMIT, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
+    const settings: Settings = { payloadLimitBytes: PAYLOAD_LIMIT_BYTES, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
     if (jobsPerExecution !== null) settings.jobsPerExecution = jobsPerExecution;
     return settings;
 }
@@ -92,20 +91,6 @@ export function maxJobsPerExecution(steps: StepSpec[]): number {
 export function jobsPerExecution(steps: StepSpec[], handOver: HandOver): number | null {
     if (handOver === false) return null;
     return handOver === true ? maxJobsPerExecution(steps) : handOver.jobsPerExecution;
-}
-
-/** Bytes of `{"jobs":[]}` and the bookkeeping at its largest, for a list of `maxJobs`. */
-function envelopeBytes(maxJobs: number): number {
-    const book = { offset: maxJobs, processed: maxJobs, next: "handover" };
-    return Buffer.byteLength(JSON.stringify({ jobs: [], [ITERATOR_FIELD]: book }));
-}
-
-/**
- * The largest the workflow state gets: `maxJobs` jobs of `maxJobBytes` each, every one carrying all
- * its results and `done`, the comma between them, and the envelope with its bookkeeping.
- */
-export function worstCaseStateBytes(maxJobs: number, maxJobBytes: number, growthPerJobBytes: number): number {
-    return envelopeBytes(maxJobs) + maxJobs * (maxJobBytes + growthPerJobBytes + 1);
 }
 
 export interface CapacityOptions {
@@ -130,7 +115,7 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
     if (limits.maxJobBytes !== undefined) {
         // Each finished job: itself, its results and done, and the comma between array items.
         const perJob = limits.maxJobBytes + growth + 1;
-        const room = STEP_FUNCTIONS_PAYLOAD_LIMIT - PAYLOAD_MARGIN_BYTES - envelopeBytes(limits.maxJobs ?? 1_000_000);
+        const room = PAYLOAD_LIMIT_BYTES - PAYLOAD_MARGIN_BYTES - envelopeBytes(limits.maxJobs ?? 1_000_000);
         maxJobsByPayload = Math.max(0, Math.floor(room / perJob));
     }
     const bounds = [

@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { INVALID_INPUT, ITERATOR_FIELD, PAYLOAD_TOO_LARGE, type MoveToEndEvent, type Settings } from "../functions/moveToEnd";
 import { loadHandler, moveToEndCode } from "../components/moveToEndCode";
+import { BOOKKEEPING_FIELD, PAYLOAD_LIMIT_BYTES } from "../components/budget";
 import { rejection } from "./helpers/errors";
 
 const handler = loadHandler(moveToEndCode());
@@ -9,6 +10,11 @@ const settings: Settings = { payloadLimitBytes: 262_144, growthPerJobBytes: 50, 
 const call = (action: MoveToEndEvent["action"], state: unknown, s: Settings = settings) => handler({ action, state, settings: s });
 
 describe("MoveToEnd handler (from the deployed archive)", () => {
+    it("names the payload limit and the bookkeeping field as the budget arithmetic does", () => {
+        const { STEP_FUNCTIONS_PAYLOAD_LIMIT } = require("../functions/moveToEnd");
+        expect([STEP_FUNCTIONS_PAYLOAD_LIMIT, ITERATOR_FIELD]).to.deep.equal([PAYLOAD_LIMIT_BYTES, BOOKKEEPING_FIELD]);
+    });
+
     it("is plain CommonJS with no require of anything", () => {
         const code = moveToEndCode();
         expect(code).to.match(/exports\.handler\s*=/);
