@@ -1,5 +1,8 @@
 // Checks the component's arguments, whether they come from TypeScript or from stack config, and
 // says what is wrong in one line that names the field. Values still being Pulumi Inputs are let through.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { parseTarget, targetProblem, type TargetKind } from "./arns";
 import { STATE } from "./definition";
 import { STEP_KINDS } from "./steps";
 import type { IteratorWorkflowArgs, StepArgs } from "./types";
@@ -26,7 +29,17 @@ export class ArgsError extends Error {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v) ?? String(v)).slice(0, 80);
+function show(v: unknown): string {
+    if (v === undefined) return "nothing";
+    if (pulumi.Resource.isInstance(v)) return `a resource of class ${v.constructor.name}`;
+    let text: string | undefined;
+    try {
+        text = JSON.stringify(v);
+    } catch {
+        // Circular or BigInt: still one line, never a stack trace.
+    }
+    return (text ?? String(v)).slice(0, 80);
+}
 
 function onlyKeys(value: Obj, field: string, allowed: readonly string[]): void {
     for (const key of Object.keys(value)) {
@@ -61,6 +74,56 @@ function retry(value: unknown, field: string): void {
         }
         onlyKeys(r, `${field}[${i}]`, ["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy"]);
     });
+}
+
+/**
+ * A step's target: a resource object of the expected class, a Pulumi Output or promise (its ARN is
+ * checked by AWS when it is known, at deploy), or an ARN of the expected kind.
+ */
+function stepTarget(value: unknown, field: string, kind: TargetKind, resource?: { name: string; isInstance(o: unknown): boolean }): void {
+    if (resource?.isInstance(value) || pulumi.Output.isInstance(value) || value instanceof Promise) return;
+    if (typeof value === "string") {
+        const problem = targetProblem(value, kind);
+        if (problem !== undefined) throw new ArgsError(field, problem);
+        return;
+    }
+    const arn = { function: "a Lambda function ARN", activity: "an activity ARN", integration: "a Step Functions service integration ARN" }[kind];
+    throw new ArgsError(field, `must be ${resource ? `an ${resource.name}, ` : ""}${arn} or a pulumi Output of one, got ${show(value)}`);
+}
+
+const LAMBDA_FUNCTION = { name: "aws.lambda.Function", isInstance: (o: unknown) => aws.lambda.Function.isInstance(o) };
+const ACTIVITY = { name: "aws.sfn.Activity", isInstance: (o: unknown) => aws.sfn.Activity.isInstance(o) };
+
+/**
+ * CreateStateMachine refuses an EXPRESS definition with an activity or a `.sync` or
+ * `.waitForTaskToken` integration: Express workflows support neither activities nor those patterns
+ * (developer guide, "Choosing workflow type in Step Functions",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html). A resource still
+ * unknown (an Output) is left to AWS.
+ */
+function expressSteps(steps: StepArgs[], field: string): void {
+    steps.forEach((step, i) => {
+        if (step.kind === "activity") {
+            throw new ArgsError(`${field}[${i}].activity`, "EXPRESS workflows cannot run activities; use a STANDARD workflow, or a lambda or task step");
+        }
+        if (step.kind !== "task" || typeof step.resource !== "string") return;
+        const target = parseTarget(step.resource);
+        if (typeof target === "string" || target.kind !== "integration") return;
+        switch (target.pattern) {
+            case "request-response":
+                return;
+            case "sync":
+                throw new ArgsError(`${field}[${i}].resource`, `EXPRESS workflows cannot wait for a job (.sync); use a STANDARD workflow, or the request-response integration ${step.resource.replace(/\.sync(:\d+)?$/, "")}`);
+            case "waitForTaskToken":
+                throw new ArgsError(`${field}[${i}].resource`, "EXPRESS workflows cannot wait for a task token (.waitForTaskToken); use a STANDARD workflow");
+            default:
+                return assertNever(target.pattern);
+        }
+    });
+}
+
+function assertNever(value: never): never {
+    throw new Error(`unexpected integration pattern ${JSON.stringify(value)}`);
 }
 
 const STEP_KEYS: Record<StepArgs["kind"], readonly string[]> = {
@@ -99,12 +162,15 @@ export function validateStep(step: unknown, field: string): StepArgs {
             break;
         case "lambda":
             present(step.function, `${field}.function`, "an aws.lambda.Function or a function ARN");
+            stepTarget(step.function, `${field}.function`, "function", LAMBDA_FUNCTION);
             break;
         case "activity":
             present(step.activity, `${field}.activity`, "an aws.sfn.Activity or an activity ARN");
+            stepTarget(step.activity, `${field}.activity`, "activity", ACTIVITY);
             break;
         case "task":
             present(step.resource, `${field}.resource`, "the service integration's ARN, e.g. arn:aws:states:::ecs:runTask.sync");
+            stepTarget(step.resource, `${field}.resource`, "integration");
             if (step.policyStatements !== undefined && !Array.isArray(step.policyStatements)) throw new ArgsError(`${field}.policyStatements`, "must be a list of IAM statements");
             if (step.parameters !== undefined && !isObj(step.parameters)) throw new ArgsError(`${field}.parameters`, "must be an object of ASL Parameters");
             break;
@@ -131,9 +197,9 @@ const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutS
 export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
     if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
     onlyKeys(args, field, ARG_KEYS);
-    validateSteps(args.steps, "steps");
+    const steps = validateSteps(args.steps, "steps");
     oneOf(args.onJobError, "onJobError", ["fail", "record"] as const);
-    oneOf(args.type, "type", ["STANDARD", "EXPRESS"] as const);
+    if (oneOf(args.type, "type", ["STANDARD", "EXPRESS"] as const) === "EXPRESS") expressSteps(steps, "steps");
     wholeNumber(args.timeoutSeconds, "timeoutSeconds", 1, 31_536_000);
     if (args.tracing !== undefined && typeof args.tracing !== "boolean") throw new ArgsError("tracing", `must be true or false, got ${show(args.tracing)}`);
     if (args.logging !== undefined) {

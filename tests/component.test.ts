@@ -8,6 +8,7 @@ import type { IteratorWorkflowArgs } from "../components/types";
 import { ACCOUNT, archiveFile, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
 import { aslErrors } from "./helpers/asl";
 import { rejection } from "./helpers/errors";
+import { BAD_TARGETS } from "./helpers/targets";
 
 const COMPONENT = "iterator-workflow:index:IteratorWorkflow::iterator";
 const json = (value: unknown) => JSON.parse(value as string);
@@ -176,7 +177,8 @@ describe("the component with its own steps, under mocks", () => {
                 ],
                 tracing: true,
                 logging: { level: "OFF" },
-                type: "EXPRESS",
+                // STANDARD: an EXPRESS workflow cannot run the activity step.
+                type: "STANDARD",
             });
             return { arn: workflow.stateMachineArn };
         });
@@ -196,7 +198,7 @@ describe("the component with its own steps, under mocks", () => {
             { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
         ]);
         const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");
-        expect(sm.inputs).to.deep.include({ type: "EXPRESS", loggingConfiguration: { level: "OFF" }, tracingConfiguration: { enabled: true } });
+        expect(sm.inputs).to.deep.include({ type: "STANDARD", loggingConfiguration: { level: "OFF" }, tracingConfiguration: { enabled: true } });
         expect(synth.resources.some((r) => r.name === "iterator-states" && r.type === "aws:cloudwatch/logGroup:LogGroup")).to.equal(false);
         const def = json(sm.inputs.definition);
         expect(aslErrors(def)).to.equal("");
@@ -236,6 +238,47 @@ describe("the component with its own steps, under mocks", () => {
     });
 });
 
+describe("step targets from code", () => {
+    for (const { what, args, message } of BAD_TARGETS) {
+        it(`refuses ${what} at construction, in one line naming the field`, async () => {
+            const err = await rejection(component(args as IteratorWorkflowArgs));
+            expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
+            expect(err.message).to.equal(`IteratorWorkflow "iterator": ${message}`);
+        });
+    }
+
+    it("refuses a resource of the wrong class, naming the class", async () => {
+        const err = await rejection(
+            synthesize({}, "test", async () => {
+                const review = new aws.sfn.Activity("review", {});
+                const workflow = new IteratorWorkflow("iterator", { steps: [{ kind: "lambda", name: "Review", resultKey: "review", function: review as unknown as aws.lambda.Function }] });
+                return { arn: workflow.stateMachineArn };
+            }),
+        );
+        expect(err.message).to.equal('IteratorWorkflow "iterator": steps[0].function: must be an aws.lambda.Function, a Lambda function ARN or a pulumi Output of one, got a resource of class Activity');
+    });
+
+    it("accepts Outputs, unknown until deploy, for every target, and uses what they resolve to", async () => {
+        const synth = await synthesize({}, "test", async () => {
+            const review = new aws.sfn.Activity("review", {});
+            const workflow = new IteratorWorkflow("iterator", {
+                steps: [
+                    { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: pulumi.output(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`) },
+                    { kind: "activity", name: "Review", resultKey: "review", activity: review.arn },
+                    { kind: "task", name: "Notify", resultKey: "sent", resource: pulumi.output("arn:aws:states:::sns:publish") },
+                ],
+            });
+            return { arn: workflow.stateMachineArn };
+        });
+        const states = json(one(synth, "aws:sfn/stateMachine:StateMachine", "iterator").inputs.definition).States;
+        expect([states.Transcribe.Resource, states.Review.Resource, states.Notify.Resource]).to.deep.equal([
+            `arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`,
+            `arn:aws:states:us-east-1:${ACCOUNT}:activity:review`,
+            "arn:aws:states:::sns:publish",
+        ]);
+    });
+});
+
 describe("stack config", () => {
     const bad: [string, Record<string, string>, string][] = [
         ["an unknown key", { "iterator-workflow:step": "[]" }, "config iterator-workflow:step: unknown config key"],
@@ -260,6 +303,16 @@ describe("stack config", () => {
         expect(def.States.ProcessFirstPass).to.include({ Result: "success", ResultPath: "$.jobs[0].firstResult" });
         expect(def.States.ProcessSecondPass).to.include({ Result: "success", ResultPath: "$.jobs[0].secondResult" });
     });
+
+    for (const { what, args, message } of BAD_TARGETS) {
+        it(`refuses ${what} in one line naming the key`, async () => {
+            const config: Record<string, string> = { "iterator-workflow:steps": JSON.stringify(args.steps) };
+            if (args.type !== undefined) config["iterator-workflow:type"] = args.type;
+            const err = await rejection(synthesize(config));
+            expect(pulumi.RunError.isInstance(err), String(err)).to.equal(true);
+            expect(err.message).to.equal(`config iterator-workflow:${message}`);
+        });
+    }
 
     it("reports an unknown stack by name", () => {
         expect(() => readStackConfig("nope")).to.throw(/unknown stack "nope": there is no Pulumi.nope.yaml \(stacks here: dev/);

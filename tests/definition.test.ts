@@ -6,7 +6,8 @@ import { buildMapDefinition, MAP_OWN_STATE_NAMES, MAP_STATE } from "../component
 import { LAMBDA_TRANSIENT_RETRY, type StepSpec } from "../components/steps";
 import { ArgsError, validateArgs } from "../components/validate";
 import { aslErrors } from "./helpers/asl";
-import { ACTIVITY_STEP, LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, TASK_STEP } from "./helpers/specs";
+import { BAD_TARGETS, GOOD_TARGETS } from "./helpers/targets";
+import { ACTIVITY_STEP, fnArn, LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, TASK_STEP } from "./helpers/specs";
 
 function definition(steps: StepSpec[], extra: Partial<DefinitionSpec> = {}) {
     const def = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError: "fail", settings: runtimeSettings(steps), ...extra });
@@ -181,8 +182,8 @@ describe("validateArgs", () => {
         ["a lambda step without function", { steps: [{ kind: "lambda", name: "A", resultKey: "a" }] }, "steps[0].function: is required"],
         ["an activity step without activity", { steps: [{ kind: "activity", name: "A", resultKey: "a" }] }, "steps[0].activity: is required"],
         ["a task step without resource", { steps: [{ kind: "task", name: "A", resultKey: "a" }] }, "steps[0].resource: is required"],
-        ["a zero timeout", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: "arn", timeoutSeconds: 0 }] }, "steps[0].timeoutSeconds: must be a whole number from 1"],
-        ["a retry without ErrorEquals", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: "arn", retry: [{}] }] }, "steps[0].retry[0].ErrorEquals: must be a non-empty list"],
+        ["a zero timeout", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: fnArn("a"), timeoutSeconds: 0 }] }, "steps[0].timeoutSeconds: must be a whole number from 1"],
+        ["a retry without ErrorEquals", { steps: [{ kind: "lambda", name: "A", resultKey: "a", function: fnArn("a"), retry: [{}] }] }, "steps[0].retry[0].ErrorEquals: must be a non-empty list"],
         ["an unknown onJobError", { steps: [step], onJobError: "skip" }, 'onJobError: must be one of fail, record, got "skip"'],
         ["an unknown type", { steps: [step], type: "standard" }, 'type: must be one of STANDARD, EXPRESS, got "standard"'],
         ["a log retention CloudWatch does not offer", { steps: [step], logging: { retentionInDays: 10 } }, "logging.retentionInDays: must be one of CloudWatch's retention periods"],
@@ -220,13 +221,32 @@ describe("validateArgs", () => {
                     { kind: "task", name: "D", resultKey: "d", resource: "arn:aws:states:::ecs:runTask.sync", parameters: {}, policyStatements: [] },
                 ],
                 onJobError: "record",
-                type: "EXPRESS",
+                type: "STANDARD",
                 logging: { level: "ALL", includeExecutionData: true, retentionInDays: 7 },
                 tracing: true,
                 timeoutSeconds: 3600,
                 limits: { maxJobs: 10, maxJobBytes: 100 },
             }),
         ).not.to.throw();
+    });
+
+    for (const { what, args, message } of BAD_TARGETS) {
+        it(`refuses ${what}, in one line naming the field`, () => {
+            expect(() => validateArgs(args)).to.throw(ArgsError).with.property("message", message);
+        });
+    }
+
+    for (const { what, args } of GOOD_TARGETS) {
+        it(`accepts ${what}`, () => {
+            expect(() => validateArgs(args)).not.to.throw();
+        });
+    }
+
+    it("accepts a target still unknown at construction (a promise of one; Outputs are tested under mocks): AWS checks it at deploy", () => {
+        const later = Promise.resolve("transcribe");
+        expect(() => validateArgs({ steps: [{ kind: "lambda", name: "A", resultKey: "a", function: later }] })).not.to.throw();
+        expect(() => validateArgs({ steps: [{ kind: "activity", name: "A", resultKey: "a", activity: later }] })).not.to.throw();
+        expect(() => validateArgs({ steps: [{ kind: "task", name: "A", resultKey: "a", resource: later }], type: "EXPRESS" })).not.to.throw();
     });
 });
 
