@@ -7,16 +7,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import type { Policy, PolicyPackConfig } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { worstCaseStateBytes } from "../components/capacity";
 import { IteratorWorkflow } from "../components/iteratorWorkflow";
 import { TAG } from "../components/workflowTags";
-import { broadInvokeGrants, invokeScope } from "../policies/iam";
+import { broadInvokeGrants, invokeScope, invokeScopeBeforeCreate } from "../policies/iam";
 import { definitionSize, historyBudget } from "../policies/definition";
 import { lambdaResultsTrimmed, limitsDeclared, payloadBudget, smallLiterals } from "../policies/payload";
 import { policies } from "../policies/all";
 import { mandatory, PolicyConfigError, runPolicies, type Violation } from "../local/policyRun";
 import { executeStack, prepareStack } from "../local/runStack";
-import { readStackConfig, synthesize, type Synthesis } from "../local/synth";
+import { ACCOUNT, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
 import { Analyzer, UNKNOWN } from "./helpers/analyzer";
 import { rejection } from "./helpers/errors";
 import { fnArn } from "./helpers/specs";
@@ -36,6 +37,43 @@ async function check(policy: Policy, synth: Synthesis, config?: PolicyPackConfig
 }
 
 const messages = (violations: Violation[]) => violations.map((v) => v.message);
+
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+const INVOKE_ANY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: "*" }] });
+/** A task step whose declared statements let the state machine invoke any function. */
+const INVOKE_ANY_STEP = { kind: "task", name: "Any", resultKey: "r", resource: "arn:aws:states:::lambda:invoke", resultSelector: { "v.$": "$.Payload" }, parameters: { "FunctionName.$": "$.fn" }, policyStatements: [{ Action: "lambda:Invoke*", Resource: "*" }] };
+const REMEDY = "name the exact function ARNs the state machine invokes (an alias or version ARN if it invokes one)";
+
+/** The role a synthesized RolePolicy was given, through the dependency the SDK recorded. */
+const roleOf = (synth: Synthesis, rp: SynthResource) => synth.resources.find((r) => `${r.type}::${r.name}` === rp.propertyDependencies.role?.[0])!;
+
+/**
+ * The inputs as the engine analyzes them during `pulumi up`: after the provider's Check, which gives
+ * each role its autonamed `name`, and once the role exists, so a role policy's `role` (the role's id)
+ * is that name. The mock engine does neither.
+ */
+function asDuringUp(synth: Synthesis): Synthesis {
+    for (const role of synth.resources.filter((r) => r.type === ROLE)) role.inputs.name = `${role.name}-1a2b3c4`;
+    for (const rp of synth.resources.filter((r) => r.type === ROLE_POLICY)) rp.inputs.role = roleOf(synth, rp).inputs.name;
+    return synth;
+}
+
+/** The inputs on a first preview: roles autonamed by Check, but a role policy's role id (and here its document) not known yet. */
+function asFirstPreview(synth: Synthesis, unknown: ("role" | "policy")[] = ["role", "policy"]): Synthesis {
+    for (const role of synth.resources.filter((r) => r.type === ROLE)) role.inputs.name = `${role.name}-1a2b3c4`;
+    for (const rp of synth.resources.filter((r) => r.type === ROLE_POLICY)) {
+        rp.inputs.role = unknown.includes("role") ? unknownStringValue : roleOf(synth, rp).inputs.name;
+        if (unknown.includes("policy")) rp.inputs.policy = unknownStringValue;
+    }
+    return synth;
+}
+
+/** Exports that settle only once every resource given is registered: the mock engine's run ends when the exports settle. */
+const registered = (...resources: pulumi.CustomResource[]) => ({ ids: pulumi.all(resources.map((r) => r.id)) });
+
+const NOTE = (what: string) => `can't run policy '${invokeScopeBeforeCreate.name}' from policy pack 'iterator-workflow@v0.1.0' during preview: string value at .${what} can't be known during preview`;
 
 describe("the policy pack", () => {
     let dev: Synthesis;
@@ -226,6 +264,83 @@ describe("the policy pack", () => {
         });
     });
 
+    describe(invokeScopeBeforeCreate.name, () => {
+        const found = (violations: Violation[]) => violations.map((v) => [v.level, `${v.resource?.type.split(":").pop()} ${v.resource?.name}`, v.message]);
+
+        it("during up, refuses the component's role policy that lets the state machine invoke any function, and leaves the Lambda role's alone", async () => {
+            expect(await check(invokeScopeBeforeCreate, asDuringUp(await stack()))).to.deep.equal([]);
+            const synth = asDuringUp(await stack({ steps: [INVOKE_ANY_STEP] }));
+            synth.resources.find((r) => r.type === ROLE_POLICY && r.name === "iterator-move-to-end")!.inputs.policy = INVOKE_ANY;
+            expect(found(await check(invokeScopeBeforeCreate, synth))).to.deep.equal([
+                ["mandatory", "RolePolicy iterator-states", `RolePolicy iterator-states of state machine role iterator-states: it allows lambda:InvokeFunction on "*"; ${REMEDY}`],
+            ]);
+        });
+
+        it("on a first preview, notes the role policies whose role or document is not known yet, and never fails one", async () => {
+            const both = await check(invokeScopeBeforeCreate, asFirstPreview(await stack({ steps: [INVOKE_ANY_STEP] })));
+            expect(found(both)).to.deep.equal(
+                ["iterator-move-to-end", "iterator-states", "iterator-states-handover"].map((name) => ["advisory", `RolePolicy ${name}`, NOTE("role")]),
+            );
+            // The wildcard is known, its role is not: a note, not a violation. The other policies grant no wildcard, so their role does not matter.
+            expect(found(await check(invokeScopeBeforeCreate, asFirstPreview(await stack({ steps: [INVOKE_ANY_STEP] }), ["role"])))).to.deep.equal([
+                ["advisory", "RolePolicy iterator-states", NOTE("role")],
+            ]);
+            // The role is known to be the state machine's, its document is not.
+            const documentUnknown = await check(invokeScopeBeforeCreate, asFirstPreview(await stack({ steps: [INVOKE_ANY_STEP] }), ["policy"]));
+            expect(found(documentUnknown)).to.deep.equal([
+                ["advisory", "RolePolicy iterator-states", NOTE("policy")],
+                ["advisory", "RolePolicy iterator-states-handover", NOTE("policy")],
+            ]);
+        });
+
+        it("ties role policies, attached managed policies and inline policies to a role trusting Step Functions, by the role name they give", async () => {
+            const synth = await synthesize({}, "test", async () => {
+                const broad = new aws.iam.Policy("broad", { name: "broad-invoke", path: "/workflows/", policy: INVOKE_ANY });
+                const broadArn = pulumi.interpolate`arn:aws:iam::${ACCOUNT}:policy/workflows/${broad.name}`;
+                const roles = {
+                    pipeline: new aws.iam.Role("pipeline", {
+                        name: "pipeline-role",
+                        assumeRolePolicy: trust("states.amazonaws.com"),
+                        inlinePolicies: [{ name: "any", policy: INVOKE_ANY }],
+                        managedPolicyArns: ["arn:aws-cn:iam::aws:policy/service-role/AWSLambdaRole", broadArn],
+                    }),
+                    worker: new aws.iam.Role("worker", { name: "worker-role", assumeRolePolicy: trust("lambda.amazonaws.com"), inlinePolicies: [{ name: "any", policy: INVOKE_ANY }] }),
+                };
+                const grants = Object.entries(roles).flatMap(([key, role]) => [
+                    new aws.iam.RolePolicy(`${key}-any`, { role: role.name, policy: INVOKE_ANY }),
+                    new aws.iam.RolePolicyAttachment(`${key}-broad`, { role: role.name, policyArn: broadArn }),
+                    new aws.iam.RolePolicyAttachment(`${key}-lambda-role`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaRole" }),
+                ]);
+                return registered(...grants);
+            });
+            const mine = (problem: string) => `of state machine role pipeline: ${problem}; ${REMEDY}`;
+            // In the order the program registers them, which the role names' Outputs decide.
+            expect(found(await check(invokeScopeBeforeCreate, synth))).to.have.deep.members([
+                ["mandatory", "Role pipeline", `role pipeline ${mine('it allows lambda:InvokeFunction on "*"')}`],
+                ["mandatory", "Role pipeline", `role pipeline ${mine('the managed policy arn:aws-cn:iam::aws:policy/service-role/AWSLambdaRole allows lambda:InvokeFunction on "*"')}`],
+                ["mandatory", "Role pipeline", `role pipeline ${mine('the policy broad allows lambda:InvokeFunction on "*"')}`],
+                ["mandatory", "RolePolicy pipeline-any", `RolePolicy pipeline-any ${mine('it allows lambda:InvokeFunction on "*"')}`],
+                ["mandatory", "RolePolicyAttachment pipeline-broad", `RolePolicyAttachment pipeline-broad ${mine('the policy broad allows lambda:InvokeFunction on "*"')}`],
+                ["mandatory", "RolePolicyAttachment pipeline-lambda-role", `RolePolicyAttachment pipeline-lambda-role ${mine('the managed policy arn:aws:iam::aws:policy/service-role/AWSLambdaRole allows lambda:InvokeFunction on "*"')}`],
+            ]);
+        });
+
+        it("remembers roles within one run only: a run that names a role from an earlier run judges nothing", async () => {
+            const role = () => new aws.iam.Role("pipeline", { name: "pipeline-role", assumeRolePolicy: trust("states.amazonaws.com") });
+            // The role by its literal name: nothing but dependsOn orders it after the role.
+            const grant = (after: pulumi.Resource[] = []) => new aws.iam.RolePolicy("any", { role: "pipeline-role", policy: INVOKE_ANY }, { dependsOn: after });
+            const earlier = await synthesize({}, "test", async () => registered(role()));
+            const later = await synthesize({}, "test", async () => registered(grant()));
+            const both = await synthesize({}, "test", async () => {
+                const pipeline = role();
+                return registered(pipeline, grant([pipeline]));
+            });
+            expect(found(await check(invokeScopeBeforeCreate, both))).to.have.length(1);
+            expect(await check(invokeScopeBeforeCreate, earlier)).to.deep.equal([]);
+            expect(await check(invokeScopeBeforeCreate, later)).to.deep.equal([]);
+        });
+    });
+
     describe("during a first preview, with values not known yet", () => {
         it("skips, with an advisory note, the policies that need the definition, and still checks the budgets from the tags", async () => {
             const synth = await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } });
@@ -312,6 +427,24 @@ describe("the policy pack served over Pulumi's analyzer protocol, as pulumi prev
             [definitionSize.name, "advisory"],
         ]);
         expect(preview[1].message).to.contain("during preview: string value at .definition can't be known during preview");
+    });
+    it(`${invokeScopeBeforeCreate.name}: refuses, resource by resource, a wildcard grant to a role trusting Step Functions, and only notes one whose role is not known yet`, async () => {
+        const mine = async (type: string, name: string, props: Record<string, unknown>) => (await analyzer.analyze(type, name, props)).filter((d) => d.policy === invokeScopeBeforeCreate.name).map((d) => [d.level, d.message]);
+        const role = { name: "wf-states-1a2b3c4", assumeRolePolicy: trust("states.amazonaws.com") };
+        // During up: the role is analyzed first, then its policy, naming it.
+        expect(await mine("pulumi:pulumi:Stack", "iterator-workflow-dev", {})).to.deep.equal([]);
+        expect(await mine(ROLE, "wf-states", role)).to.deep.equal([]);
+        expect(await mine(ROLE_POLICY, "wf-states", { role: "wf-states-1a2b3c4", policy: INVOKE_ANY })).to.deep.equal([
+            ["mandatory", `${invokeScopeBeforeCreate.description}\nRolePolicy wf-states of state machine role wf-states: it allows lambda:InvokeFunction on "*"; ${REMEDY}`],
+        ]);
+        expect(await mine(ROLE_POLICY, "wf-lambda", { role: "wf-lambda-5d6e7f8", policy: INVOKE_ANY })).to.deep.equal([]);
+        // A first preview, a new run: the role's id and the document are unknown.
+        expect(await mine("pulumi:pulumi:Stack", "iterator-workflow-dev", {})).to.deep.equal([]);
+        expect(await mine(ROLE, "wf-states", role)).to.deep.equal([]);
+        expect(await mine(ROLE_POLICY, "wf-states", { role: UNKNOWN, policy: UNKNOWN })).to.deep.equal([["advisory", NOTE("role")]]);
+        // Another run, without the role: its name proves nothing.
+        expect(await mine("pulumi:pulumi:Stack", "iterator-workflow-dev", {})).to.deep.equal([]);
+        expect(await mine(ROLE_POLICY, "wf-states", { role: "wf-states-1a2b3c4", policy: INVOKE_ANY })).to.deep.equal([]);
     });
 });
 
