@@ -1,7 +1,7 @@
 // What every policy shares: its thresholds with their defaults, and the iterator workflow facts a
 // state machine's tags record.
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
-import { factsFromTags, TagError, type WorkflowFacts } from "../components/workflowTags";
+import { factsFromTags, TagError, type WorkflowFacts } from "./generated/workflowTags";
 import { STATE_MACHINE } from "./asl";
 
 /**

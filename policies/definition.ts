@@ -1,6 +1,6 @@
 // Policies on the state machine's definition and its execution history.
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { HISTORY_EVENT_LIMIT } from "../components/budget";
+import { HISTORY_EVENT_LIMIT } from "./generated/budget";
 import { STATE_MACHINE } from "./asl";
 import { n, settingsOf, workflowFacts } from "./config";
 

@@ -1,7 +1,7 @@
 // Policies that keep what a workflow carries from state to state small: Step Functions fails any
 // state past 262,144 bytes with States.DataLimitExceeded, which no Catch or Retry handles.
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, worstCaseStateBytes } from "../components/budget";
+import { PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, worstCaseStateBytes } from "./generated/budget";
 import { eachState, jsonBytes, parseDefinition, STATE_MACHINE } from "./asl";
 import { n, settingsOf, workflowFacts } from "./config";
 
