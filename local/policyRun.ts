@@ -205,15 +205,15 @@ export function formatViolations(violations: Violation[]): string {
     return lines.join("\n");
 }
 
-/** A `--policy-pack-config` file: JSON keyed by policy name, as the Pulumi CLI takes it. */
-export function readPolicyConfig(file: string): PolicyPackConfig {
-    if (!fs.existsSync(file)) throw new PolicyConfigError(`policy pack config file ${file} does not exist`);
+/** A `--policy-pack-config` file: JSON keyed by policy name, as the Pulumi CLI takes it; `shown` names it in messages. */
+export function readPolicyConfig(file: string, shown = file): PolicyPackConfig {
+    if (!fs.existsSync(file)) throw new PolicyConfigError(`policy pack config file ${shown} does not exist`);
     let config: unknown;
     try {
         config = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (err) {
-        throw new PolicyConfigError(`policy pack config file ${file} is not valid JSON: ${(err as Error).message}`);
+        throw new PolicyConfigError(`policy pack config file ${shown} is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof config !== "object" || config === null || Array.isArray(config)) throw new PolicyConfigError(`policy pack config file ${file} must hold a JSON object keyed by policy name`);
+    if (typeof config !== "object" || config === null || Array.isArray(config)) throw new PolicyConfigError(`policy pack config file ${shown} must hold a JSON object keyed by policy name`);
     return config as PolicyPackConfig;
 }

@@ -1,19 +1,21 @@
-// `npm start -- [--stack dev] [--input FILE] [--json] [--trace]`: runs the stack's workflow locally.
+// `npm start -- [--stack dev] [--input FILE] [--json] [--trace] ...`: runs the stack's workflow locally.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { STATE } from "../components/definition";
 import { MAP_STATE } from "../components/mapDefinition";
 import { resultKeyOf, type Json } from "../components/steps";
 import { RESERVED_RESULT_KEYS } from "../components/validate";
 import { ITERATOR_FIELD } from "../functions/moveToEnd";
 import { eachState } from "../policies/asl";
-import { main, parseCli } from "./cli";
+import { EXIT, main, parseCli, shownPath, userDir, userPath } from "./cli";
+import { InputError } from "./errors";
 import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
 import { formatViolations, mandatory, PACK_NAME, PACK_VERSION, PolicyConfigError, PolicyViolationError, readPolicyConfig, runPolicies } from "./policyRun";
-import { DEFAULT_INPUT, executeStack, InputError, prepareStack, readInput } from "./runStack";
+import { DEFAULT_INPUT, executeStack, prepareStack, readInput } from "./runStack";
+import { ROOT } from "./synth";
 
-/** Where a failed run leaves its state, so no job's work is lost. */
-const FAILED_STATE_FILE = "failed-state.json";
-const USAGE = "usage: npm start -- [--stack NAME] [--input FILE] [--json] [--trace] [--policy-pack-config FILE]";
+const USAGE =
+    "usage: npm start -- [--stack NAME] [--input FILE] [--workflow NAME] [--json] [--trace] [--policy-pack-config FILE] [--state-out FILE] [--cwd DIR]";
 
 type Job = Record<string, Json>;
 
@@ -50,62 +52,105 @@ export function figures(report: RunReport): string {
     ].join("\n");
 }
 
-main(async () => {
-    const args = parseCli(
-        {
-            stack: { type: "string", default: "dev" },
-            input: { type: "string", default: DEFAULT_INPUT },
-            json: { type: "boolean", default: false },
-            trace: { type: "boolean", default: false },
-            "policy-pack-config": { type: "string" },
-        },
-        USAGE,
-    );
-    const json = args.json as boolean;
-    const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
-    const input = readInput(args.input as string);
-    const stack = args.stack as string;
-    const policyConfigFile = args["policy-pack-config"] as string | undefined;
-    const policyConfig = policyConfigFile === undefined ? undefined : readPolicyConfig(policyConfigFile);
-    const run = await prepareStack(stack);
-    // As `pulumi up --policy-pack policies` would: a mandatory violation stops the run before it starts.
-    const violations = await runPolicies(run.synth, { stack, config: policyConfig });
-    process.stderr.write(violations.length > 0 ? `${formatViolations(violations)}\n\n` : `policy pack ${PACK_NAME}@v${PACK_VERSION}: no violations\n`);
-    const blocking = mandatory(violations).length;
-    if (blocking > 0) throw new PolicyViolationError(`the policy pack blocks stack ${stack}: ${blocking} mandatory violation(s), listed above; nothing was run`);
-    for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
-
-    const resultKeys = [...eachState(run.definition)]
-        .map(({ state }) => resultKeyOf(state))
-        // MarkDone writes `done` the way steps write results; it has a column of its own.
-        .filter((k): k is string => k !== undefined && !(RESERVED_RESULT_KEYS as readonly string[]).includes(k));
-    const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
-    let finished = 0;
-    const onEvent = (e: LocalEvent) => {
-        if (args.trace) process.stderr.write(`${e.type.padEnd(7)} ${e.state}${e.error ? ` ${e.error.Error}` : ""}\n`);
-        if (e.type === "exited" && JOB_FINISHED.includes(e.state)) {
-            finished++;
-            if (!json) say(`job ${finished}/${total} done`);
+/**
+ * Writes a failed run's kept state where no other run writes: `--state-out FILE`, else a new file
+ * named for the stack, the time and this process in the user's directory. Returns its full path.
+ */
+function keepState(state: Json, stack: string, stateOut: string | undefined): string {
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    if (stateOut !== undefined) {
+        fs.writeFileSync(stateOut, text);
+        return stateOut;
+    }
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "Z");
+    for (let n = 0; ; n++) {
+        const file = path.join(userDir(), `failed-state-${stack}-${stamp}-${process.pid}${n > 0 ? `-${n}` : ""}.json`);
+        try {
+            // "wx": never over another run's file.
+            fs.writeFileSync(file, text, { flag: "wx" });
+            return file;
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         }
-    };
-    say(`running stack ${args.stack as string} locally on ${args.input as string} (${total} job(s) to do)`);
-    const report = await executeStack(run, input, onEvent);
+    }
+}
 
-    if (report.status === "SUCCEEDED") {
-        if (json) process.stdout.write(`${JSON.stringify(report.output)}\n`);
-        else say(`\n${table((report.output as { jobs: Job[] }).jobs, resultKeys)}\n`);
+main(
+    async () => {
+        const args = parseCli(
+            {
+                stack: { type: "string", default: "dev" },
+                input: { type: "string" },
+                workflow: { type: "string" },
+                json: { type: "boolean", default: false },
+                trace: { type: "boolean", default: false },
+                "policy-pack-config": { type: "string" },
+                "state-out": { type: "string" },
+                cwd: { type: "string" },
+            },
+            USAGE,
+        );
+        const json = args.json as boolean;
+        const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+        const stack = args.stack as string;
+        // Paths on the command line are the user's, from where they ran npm start; the default input is this repository's.
+        const inputFile = args.input === undefined ? DEFAULT_INPUT : userPath(args.input as string);
+        const inputShown = args.input === undefined ? path.relative(ROOT, DEFAULT_INPUT) : (args.input as string);
+        const input = readInput(inputFile, inputShown);
+        const stateOut = args["state-out"] === undefined ? undefined : userPath(args["state-out"] as string);
+        if (stateOut !== undefined && !fs.existsSync(path.dirname(stateOut))) throw new InputError(`--state-out ${args["state-out"] as string}: there is no directory ${shownPath(path.dirname(stateOut))}`);
+        const policyConfigFile = args["policy-pack-config"] as string | undefined;
+        const policyConfig = policyConfigFile === undefined ? undefined : readPolicyConfig(userPath(policyConfigFile), policyConfigFile);
+        const workflow = args.workflow as string | undefined;
+        const run = await prepareStack(stack, {}, { dir: args.cwd === undefined ? ROOT : userPath(args.cwd as string), workflow });
+        for (const warning of run.synth.warnings) process.stderr.write(`warning: ${warning}\n`);
+        // As `pulumi up --policy-pack policies` would: a mandatory violation stops the run before it starts.
+        const violations = await runPolicies(run.synth, { stack, config: policyConfig });
+        process.stderr.write(violations.length > 0 ? `${formatViolations(violations)}\n\n` : `policy pack ${PACK_NAME}@v${PACK_VERSION}: no violations\n`);
+        const blocking = mandatory(violations).length;
+        if (blocking > 0) throw new PolicyViolationError(`the policy pack blocks stack ${stack}: ${blocking} mandatory violation(s), listed above; nothing was run`);
+        for (const note of run.standIns) process.stderr.write(`note: ${note}\n`);
+
+        const resultKeys = [...eachState(run.definition)]
+            .map(({ state }) => resultKeyOf(state))
+            // MarkDone writes `done` the way steps write results; it has a column of its own.
+            .filter((k): k is string => k !== undefined && !(RESERVED_RESULT_KEYS as readonly string[]).includes(k));
+        const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
+        let finished = 0;
+        const onEvent = (e: LocalEvent) => {
+            if (args.trace) process.stderr.write(`${e.type.padEnd(7)} ${e.state}${e.error ? ` ${e.error.Error}` : ""}\n`);
+            if (e.type === "exited" && JOB_FINISHED.includes(e.state)) {
+                finished++;
+                if (!json) say(`job ${finished}/${total} done`);
+            }
+        };
+        const named = run.synth.workflows.length > 1 ? ` workflow ${run.workflow}` : "";
+        say(`running stack ${stack}${named} locally on ${inputShown} (${total} job(s) to do)`);
+        const report = await executeStack(run, input, onEvent);
+
+        if (report.status === "SUCCEEDED") {
+            if (json) process.stdout.write(`${JSON.stringify(report.output)}\n`);
+            else say(`\n${table((report.output as { jobs: Job[] }).jobs, resultKeys)}\n`);
+            say(figures(report));
+            return EXIT.success;
+        }
+        say(`\nthe workflow FAILED in state ${report.failedState ?? "?"}`);
+        say(`error: ${report.error?.Error}`);
+        say(`cause: ${report.error?.Cause ?? ""}`);
         say(figures(report));
-        return 0;
-    }
-    const cause = report.error?.Cause ?? "";
-    say(`\nthe workflow FAILED in state ${report.failedState ?? "?"}`);
-    say(`error: ${report.error?.Error}`);
-    say(`cause: ${cause}`);
-    const kept = report.lastInput as { jobs?: Job[]; [ITERATOR_FIELD]?: unknown } | undefined;
-    if (kept?.jobs) {
-        fs.writeFileSync(FAILED_STATE_FILE, `${JSON.stringify(kept, null, 2)}\n`);
-        say(`state kept in ${FAILED_STATE_FILE}: ${kept.jobs.length} job(s), ${kept.jobs.filter((j) => j.done).length} done; rerun with --input ${FAILED_STATE_FILE} to resume`);
-    }
-    say(figures(report));
-    return 1;
-}, [InputError, PolicyConfigError, PolicyViolationError]);
+        if (report.lastInput !== undefined) {
+            const kept = report.lastInput as { jobs?: unknown };
+            const jobs = Array.isArray(kept?.jobs) ? (kept.jobs as Job[]) : [];
+            const done = jobs.filter((j) => j?.done === true).length;
+            const file = shownPath(keepState(report.lastInput, stack, stateOut));
+            process.stderr.write(`state kept in ${file} (${done} job(s) done, ${jobs.length - done} to do)\n`);
+            const same = [`--stack ${stack}`, ...(args.cwd === undefined ? [] : [`--cwd ${args.cwd as string}`]), ...(workflow === undefined ? [] : [`--workflow ${workflow}`])];
+            say(`to resume: npm start -- ${same.join(" ")} --input ${file}`);
+        }
+        return EXIT.workflowFailed;
+    },
+    [
+        [PolicyConfigError, EXIT.badInput],
+        [PolicyViolationError, EXIT.policyBlocked],
+    ],
+);

@@ -1,13 +1,21 @@
-// `npm run capacity -- [--stack dev]`: how many jobs one execution of the stack's workflow can take.
-import type { Capacity } from "../components/capacity";
-import { main, parseCli } from "../local/cli";
-import { readStackConfig, synthesize } from "../local/synth";
+// `npm run capacity -- [--stack dev] [--workflow NAME] [--cwd DIR]`: how many jobs one execution of
+// the stack's workflow can take, from the IteratorWorkflow's own `capacity` output.
+import { main, parseCli, userPath } from "../local/cli";
+import { readStackConfig, ROOT, selectWorkflow, synthesize } from "../local/synth";
 
 main(async () => {
-    const args = parseCli({ stack: { type: "string", default: "dev" } }, "usage: npm run capacity -- [--stack NAME]");
-    const { outputs } = await synthesize(readStackConfig(args.stack as string), args.stack as string);
-    const c = outputs.capacity as Capacity;
+    const args = parseCli(
+        { stack: { type: "string", default: "dev" }, workflow: { type: "string" }, cwd: { type: "string" } },
+        "usage: npm run capacity -- [--stack NAME] [--workflow NAME] [--cwd DIR]",
+    );
+    const stack = args.stack as string;
+    const dir = args.cwd === undefined ? ROOT : userPath(args.cwd as string);
+    const synth = await synthesize(readStackConfig(stack, dir), stack, { dir });
+    for (const warning of synth.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const workflow = selectWorkflow(synth, args.workflow as string | undefined, stack);
+    const c = workflow.capacity;
     const rows: [string, unknown][] = [
+        ["workflow", workflow.name],
         ["strategy", c.strategy],
         ["jobs processed at once", c.concurrency],
         ["state transitions per job", c.transitionsPerJob],
@@ -20,5 +28,5 @@ main(async () => {
         ["max jobs in one list", c.maxJobs === null ? "-" : `${c.maxJobs} (bound by ${c.boundBy})`],
         ["declared limits.maxJobs fits", c.fitsDeclaredLimits ?? "declare limits.maxJobs"],
     ];
-    for (const [label, value] of rows) console.log(`${label.padEnd(46)} ${value}`);
+    for (const [label, value] of rows) process.stdout.write(`${label.padEnd(46)} ${value}\n`);
 });

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import type { Json } from "../components/steps";
 import { STRATEGIES } from "../components/workflowTags";
+import { EXIT } from "../local/errors";
 import { asLambda, runLocally } from "../local/execute";
 import { executeStack, prepareStack, readInput, type StackRun } from "../local/runStack";
 import { rejection } from "./helpers/errors";
@@ -226,7 +227,9 @@ describe("local handlers named in stack config", () => {
 });
 
 describe("npm start, as a command", () => {
-    const start = (...args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "local/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    // As npm runs it from the package root, the user in it too.
+    const start = (...args: string[]) =>
+        spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "local/start.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, INIT_CWD: ROOT } });
 
     it("--json prints only the output on stdout", () => {
         const res = start("--json");
@@ -234,9 +237,9 @@ describe("npm start, as a command", () => {
         expect(JSON.parse(res.stdout).jobs).to.have.length(2);
     });
 
-    it("ends bad input with one error line and a non-zero exit, never a stack trace", () => {
+    it("ends bad input with one error line and the bad-input exit code, never a stack trace", () => {
         const res = start("--input", "package.json");
-        expect(res.status).to.equal(1);
+        expect(res.status).to.equal(EXIT.badInput);
         expect(res.stderr).to.equal('error: input file package.json: the workflow input has no "jobs" field; expected {"jobs": [ ... ]}\n');
     });
 });

@@ -15,6 +15,7 @@ import { broadInvokeGrants, invokeScope, invokeScopeBeforeCreate } from "../poli
 import { definitionSize, historyBudget } from "../policies/definition";
 import { lambdaResultsTrimmed, limitsDeclared, payloadBudget, smallLiterals } from "../policies/payload";
 import { policies } from "../policies/all";
+import { EXIT } from "../local/errors";
 import { mandatory, PolicyConfigError, runPolicies, type Violation } from "../local/policyRun";
 import { executeStack, prepareStack } from "../local/runStack";
 import { ACCOUNT, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
@@ -462,22 +463,22 @@ describe("npm run policy and npm start with the policy pack", () => {
         expect(res.stdout).to.contain("iterator-workflow@v0.1.0 (local: policies)").and.to.contain("no violations");
     });
 
-    it("npm run policy lists a mandatory violation as pulumi preview does and exits 1", () => {
+    it("npm run policy lists a mandatory violation as pulumi preview does and exits with the policy-block code", () => {
         const res = run("scripts/policy.ts", "--policy-pack-config", strict);
-        expect(res.status).to.equal(1);
+        expect(res.status).to.equal(EXIT.policyBlocked);
         expect(res.stdout).to.match(/- \[mandatory\] {2}iterator-workflow-payload-budget {2}\(aws:sfn\/stateMachine:StateMachine: iterator\)\n {10}its largest state would be about/);
     });
 
     it("npm start refuses to run a stack the pack blocks, in one error line after the report", () => {
         const res = run("local/start.ts", "--policy-pack-config", strict);
-        expect(res.status).to.equal(1);
+        expect(res.status).to.equal(EXIT.policyBlocked);
         expect(res.stdout).not.to.contain("job 1/2 done");
         expect(res.stderr.trimEnd().split("\n").pop()).to.equal("error: the policy pack blocks stack dev: 1 mandatory violation(s), listed above; nothing was run");
     });
 
     it("names a missing config file in one line", () => {
         const res = run("scripts/policy.ts", "--policy-pack-config", "nope.json");
-        expect(res.status).to.equal(1);
+        expect(res.status).to.equal(EXIT.badInput);
         expect(res.stderr).to.equal("error: policy pack config file nope.json does not exist\n");
     });
 });
