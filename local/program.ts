@@ -39,6 +39,8 @@ interface PackageObject {
 }
 
 export interface EntryPoint {
+    /** The project's directory: messages name the program from there. */
+    root: string;
     /** Where the CLI runs the program: the directory of `main`, or the project root. */
     pwd: string;
     /** The file or directory the SDK loads. */
@@ -117,7 +119,7 @@ export function entryPoint(project: Project): EntryPoint {
     if (isDirectory(program) && ["index.js", "index.ts"].every((f) => fs.existsSync(path.join(program, f)))) {
         warnings.push("Found a TypeScript project containing an index.js file and no explicit entrypoint in Pulumi.yaml - Pulumi will use index.js");
     }
-    return { pwd, program, esModule: pkg.type === "module", warnings };
+    return { root: project.dir, pwd, program, esModule: pkg.type === "module", warnings };
 }
 
 function isDirectory(p: string): boolean {
@@ -161,7 +163,7 @@ let importCount = 0;
  * module of the project it loads for the first time, are dropped from the module cache afterwards.
  */
 export async function runProgram(entry: EntryPoint): Promise<ProgramRun> {
-    const shown = path.relative(process.cwd(), entry.program) || ".";
+    const shown = path.relative(entry.root, entry.program) || ".";
     let exported: unknown;
     const cachedBefore = new Set(Object.keys(require.cache));
     try {
@@ -220,7 +222,7 @@ function functionsIn(exported: unknown): string[] {
  */
 export function nothingRan(entry: EntryPoint, uncalled: string[]): string | undefined {
     if (uncalled.length === 0) return undefined;
-    const shown = path.basename(entry.program);
+    const shown = path.relative(entry.root, entry.program) || ".";
     const names = uncalled.map((n) => (n === "default" ? "its default export" : `its export ${n}`)).join(" and ");
     const rule = entry.esModule
         ? "in an ES module project the CLI calls only a default export"

@@ -125,6 +125,13 @@ describe("the program, run as the Pulumi SDK runs it", () => {
         );
     });
 
+    it("names an entry point that cannot be loaded, in one line", async () => {
+        const dir = project({ "Pulumi.yaml": `${PULUMI_YAML}main: app/\n`, "Pulumi.dev.yaml": "config: {}\n", "app/readme.txt": "" });
+        const err = await rejection(synthesize(readStackConfig("dev", dir), "dev", { dir }));
+        expect(err).to.be.instanceOf(ProgramError);
+        expect(err.message).to.equal("we failed to locate the entry point for your program: app");
+    });
+
     it("refuses an ES module with both a default export and named ones, as the SDK does", async () => {
         const dir = project({ "Pulumi.yaml": `${PULUMI_YAML}main: index.mjs\n`, "Pulumi.dev.yaml": "config: {}\n", "package.json": '{"type": "module"}', "index.mjs": "export default {}; export const x = 1;\n" });
         const err = await rejection(synthesize(readStackConfig("dev", dir), "dev", { dir }));
