@@ -1,11 +1,12 @@
 // How many jobs one execution can take, from the steps alone: history events against Standard's
-// 25,000-event limit and bytes against the 262,144-byte payload limit (see aws-limits.md).
+// 25,000-event limit and bytes against the 262,144-byte payload limit, for every state the workflow
+// has (budget.ts holds the arithmetic the policy pack repeats).
 import type { Settings } from "../functions/moveToEnd";
-import { envelopeBytes, HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES, PAYLOAD_MARGIN_BYTES } from "./budget";
+import { CAUGHT_ERROR_MAX_BYTES, HISTORY_EVENT_LIMIT, maxJobsWithin, PAYLOAD_LIMIT_BYTES, PAYLOAD_MARGIN_BYTES, peakState, type PayloadFacts, type StatePeak } from "./budget";
 import { stepHistoryEvents, stepResultBytes, type StepSpec } from "./steps";
 import type { Strategy } from "./workflowTags";
 
-export { HISTORY_EVENT_LIMIT, PAYLOAD_MARGIN_BYTES, worstCaseStateBytes } from "./budget";
+export { HISTORY_EVENT_LIMIT, PAYLOAD_MARGIN_BYTES } from "./budget";
 
 /** Every step's state plus MoveToEnd (a Lambda task) and NextJob (a Choice). */
 export const ITERATOR_TRANSITIONS_PER_JOB = 2;
@@ -35,6 +36,19 @@ export const HANDOVER_MARGIN = 0.1;
 
 /** `,"done":true`, added to every job. */
 export const DONE_BYTES = Buffer.byteLength(`,"done":true`);
+/** Job fields the workflow writes itself, besides the steps' results. */
+export const WORKFLOW_FIELDS = ["done", "error"] as const;
+
+/**
+ * What a recorded error adds to a job for good. The iterator's MoveToEnd keeps its name and the start
+ * of its cause (within the byte caps it enforces); the map strategy, which runs no code of its own,
+ * keeps the name only, counted at 2 bytes a character of its 256.
+ */
+export function recordedErrorBytes(strategy: Strategy): number {
+    return strategy === "map" ? Buffer.byteLength(`,"error":{"Error":}`) + 2 * 256 + 2 : Buffer.byteLength(`,"error":{"Error":,"Cause":}`) + 256 + 512;
+}
+
+export type OnJobError = "fail" | "record";
 
 export interface Limits {
     maxJobs?: number;
@@ -49,11 +63,15 @@ export interface Capacity {
     historyEventsPerJob: number;
     /** History events an execution spends besides its jobs. */
     fixedHistoryEvents: number;
-    /** Bytes a job grows by when all its steps have run. */
+    /** Bytes a job grows by at most once finished: every step's result, `done`, and a recorded error. */
     growthPerJobBytes: number;
-    /** Jobs one Standard execution can take before 25,000 events; null for Express (no history limit). */
+    /** Bytes a caught error adds to the job at hand for a moment (onJobError "record"); 0 otherwise. */
+    transientBytes: number;
+    /** Iterator: bytes MoveToEnd's Parameters add around the state it is given; 0 for a map. */
+    taskOverheadBytes: number;
+    /** Jobs one Standard execution can take before 25,000 events; null for Express (no history limit) or when it hands over. */
     maxJobsByHistory: number | null;
-    /** Jobs that fit in 262,144 bytes when each is `limits.maxJobBytes`; null when that is not declared. */
+    /** Jobs of `limits.maxJobBytes` whose every state fits under the payload limit less MoveToEnd's margin; null when that is not declared. */
     maxJobsByPayload: number | null;
     /** The smaller of the two, and which bound it is. */
     maxJobs: number | null;
@@ -62,19 +80,40 @@ export interface Capacity {
     fitsDeclaredLimits: boolean | null;
     /** Jobs after which an execution hands the rest to a new one; null when it never does. */
     jobsPerExecution: number | null;
+    /** The largest state at the declared limits, and which state it is; null when limits are not declared. */
+    peakState: StatePeak | null;
 }
 
 /** `true`: hand over as late as the history allows, with a margin; a number: after that many jobs. */
 export type HandOver = boolean | { jobsPerExecution: number };
 
-export function growthPerJobBytes(steps: StepSpec[]): number {
-    return steps.reduce((sum, step) => sum + stepResultBytes(step), DONE_BYTES);
+/** Whether a step can fail, and so have its error caught onto the job with onJobError "record". */
+const canFail = (steps: StepSpec[]) => steps.some((s) => s.kind !== "pass");
+
+export function growthPerJobBytes(steps: StepSpec[], onJobError: OnJobError = "fail", strategy: Strategy = "iterator"): number {
+    const results = steps.reduce((sum, step) => sum + stepResultBytes(step), DONE_BYTES);
+    return results + (onJobError === "record" && canFail(steps) ? recordedErrorBytes(strategy) : 0);
 }
 
-export function runtimeSettings(steps: StepSpec[], jobsPerExecution: number | null = null): Settings {
-    const settings: Settings = { payloadLimitBytes: PAYLOAD_LIMIT_BYTES, growthPerJobBytes: growthPerJobBytes(steps), marginBytes: PAYLOAD_MARGIN_BYTES };
+export function transientBytes(steps: StepSpec[], onJobError: OnJobError = "fail"): number {
+    return onJobError === "record" && canFail(steps) ? CAUGHT_ERROR_MAX_BYTES : 0;
+}
+
+export function runtimeSettings(steps: StepSpec[], onJobError: OnJobError = "fail", jobsPerExecution: number | null = null): Settings {
+    const settings: Settings = {
+        payloadLimitBytes: PAYLOAD_LIMIT_BYTES,
+        marginBytes: PAYLOAD_MARGIN_BYTES,
+        growthPerJobBytes: growthPerJobBytes(steps, onJobError),
+        transientBytes: transientBytes(steps, onJobError),
+        resultKeys: [...steps.map((s) => s.resultKey), ...WORKFLOW_FIELDS],
+    };
     if (jobsPerExecution !== null) settings.jobsPerExecution = jobsPerExecution;
     return settings;
+}
+
+/** What MoveToEnd's Parameters add around the state: the action and the settings. */
+export function taskOverheadBytes(settings: Settings): number {
+    return Buffer.byteLength(JSON.stringify({ action: "advance", state: null, settings })) - Buffer.byteLength("null");
 }
 
 export function historyEventsPerJob(steps: StepSpec[], strategy: Strategy = "iterator"): number {
@@ -95,28 +134,43 @@ export function jobsPerExecution(steps: StepSpec[], handOver: HandOver): number 
 
 export interface CapacityOptions {
     strategy?: Strategy;
+    onJobError?: OnJobError;
     /** Iterator only: whether and when an execution hands over. */
     handOver?: HandOver;
     /** Map only: its MaxConcurrency. */
     maxConcurrency?: number;
 }
 
+/** The payload facts of a workflow of these steps, for a list of `maxJobs` jobs of `maxJobBytes`. */
+export function payloadFacts(steps: StepSpec[], maxJobs: number, maxJobBytes: number, options: CapacityOptions = {}, perExecution: number | null = null): PayloadFacts {
+    const strategy = options.strategy ?? "iterator";
+    const onJobError = options.onJobError ?? "fail";
+    const facts: PayloadFacts = {
+        strategy,
+        maxJobs,
+        maxJobBytes,
+        growthPerJobBytes: growthPerJobBytes(steps, onJobError, strategy),
+        transientBytes: transientBytes(steps, onJobError),
+        taskOverheadBytes: strategy === "map" ? 0 : taskOverheadBytes(runtimeSettings(steps, onJobError, perExecution)),
+    };
+    if (perExecution !== null) facts.jobsPerExecution = perExecution;
+    return facts;
+}
+
 export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, options: CapacityOptions = {}): Capacity {
     const strategy = options.strategy ?? "iterator";
     const own = OWN_COST[strategy];
-    const transitionsPerJob = steps.length + own.transitionsPerJob;
     const eventsPerJob = historyEventsPerJob(steps, strategy);
-    const growth = growthPerJobBytes(steps);
     const perExecution = type === "EXPRESS" || strategy === "map" ? null : jobsPerExecution(steps, options.handOver ?? false);
     // A workflow that hands over before the limit is not bound by history at all.
     const maxJobsByHistory = type === "EXPRESS" || perExecution !== null ? null : Math.floor((HISTORY_EVENT_LIMIT - own.fixedEvents) / eventsPerJob);
 
     let maxJobsByPayload: number | null = null;
+    let peak: StatePeak | null = null;
+    const facts = payloadFacts(steps, 0, limits.maxJobBytes ?? 0, options, perExecution);
     if (limits.maxJobBytes !== undefined) {
-        // Each finished job: itself, its results and done, and the comma between array items.
-        const perJob = limits.maxJobBytes + growth + 1;
-        const room = PAYLOAD_LIMIT_BYTES - PAYLOAD_MARGIN_BYTES - envelopeBytes(limits.maxJobs ?? 1_000_000);
-        maxJobsByPayload = Math.max(0, Math.floor(room / perJob));
+        maxJobsByPayload = maxJobsWithin(PAYLOAD_LIMIT_BYTES - PAYLOAD_MARGIN_BYTES, facts);
+        if (limits.maxJobs !== undefined) peak = peakState({ ...facts, maxJobs: limits.maxJobs });
     }
     const bounds = [
         ["history", maxJobsByHistory],
@@ -126,15 +180,18 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
     return {
         strategy,
         concurrency: strategy === "map" ? Math.min(options.maxConcurrency ?? 1, INLINE_MAP_MAX_CONCURRENCY) : 1,
-        transitionsPerJob,
+        transitionsPerJob: steps.length + own.transitionsPerJob,
         historyEventsPerJob: eventsPerJob,
         fixedHistoryEvents: own.fixedEvents,
-        growthPerJobBytes: growth,
+        growthPerJobBytes: facts.growthPerJobBytes,
+        transientBytes: facts.transientBytes,
+        taskOverheadBytes: facts.taskOverheadBytes,
         maxJobsByHistory,
         maxJobsByPayload,
         maxJobs: tightest?.[1] ?? null,
         boundBy: tightest?.[0] ?? null,
         fitsDeclaredLimits: limits.maxJobs === undefined || tightest === undefined ? null : limits.maxJobs <= tightest[1],
         jobsPerExecution: perExecution,
+        peakState: peak,
     };
 }

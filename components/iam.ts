@@ -82,7 +82,8 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
 /**
  * What a hand-over needs (developer guide, "IAM policies for nested executions"): start this state
  * machine, follow and stop the executions it starts, and the EventBridge rule Step Functions manages
- * to learn when a `.sync` execution ends. All are derived from the state machine's own ARN.
+ * to learn when a `.sync` execution ends; and, to find an execution it started again after a retry or
+ * a redrive, redrive it and read its last history event. All are derived from the state machine's own ARN.
  */
 export function handOverPolicy(stateMachineArn: string): PolicyDocument {
     const [arn, partition, service, region, account, kind, name] = stateMachineArn.split(":");
@@ -91,7 +92,12 @@ export function handOverPolicy(stateMachineArn: string): PolicyDocument {
         Version: "2012-10-17",
         Statement: [
             { Sid: "StartNextExecution", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn },
-            { Sid: "FollowNextExecution", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: `arn:${partition}:states:${region}:${account}:execution:${name}:*` },
+            {
+                Sid: "FollowNextExecution",
+                Effect: "Allow",
+                Action: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution", "states:GetExecutionHistory"],
+                Resource: `arn:${partition}:states:${region}:${account}:execution:${name}:*`,
+            },
             {
                 Sid: "ManagedRuleForSync",
                 Effect: "Allow",

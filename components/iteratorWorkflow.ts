@@ -94,6 +94,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const retentionInDays = args.logging?.retentionInDays ?? 30;
         const userTags = args.tags;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        // aws, aws-cn or aws-us-gov: integration ARNs in the definition name it, as IAM ARNs do.
+        const partition = aws.getPartitionOutput({}, parent).partition;
 
         if (strategy === "iterator") {
             // MoveToEnd: its own role, allowed only to write to its own log group.
@@ -124,8 +126,10 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const moveToEndArn: pulumi.Output<string | undefined> = this.moveToEndFunction?.arn ?? pulumi.output(undefined);
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, { strategy, handOver, maxConcurrency: args.maxConcurrency }));
-        this.definition = pulumi.all([steps, moveToEndArn, this.capacity]).apply(([resolved, fnArn, capacity]) => {
+        this.capacity = pulumi
+            .all(args.steps.map(costOf))
+            .apply((costs) => computeCapacity(costs, type, args.limits, { strategy, onJobError, handOver, maxConcurrency: args.maxConcurrency }));
+        this.definition = pulumi.all([steps, moveToEndArn, this.capacity, partition]).apply(([resolved, fnArn, capacity, partitionName]) => {
             const definition =
                 strategy === "map"
                     ? buildMapDefinition({ steps: resolved, onJobError, maxConcurrency: args.maxConcurrency ?? 1, timeoutSeconds: args.timeoutSeconds })
@@ -133,7 +137,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                           steps: resolved,
                           moveToEndArn: fnArn!,
                           onJobError,
-                          settings: runtimeSettings(resolved, capacity.jobsPerExecution),
+                          settings: runtimeSettings(resolved, onJobError, capacity.jobsPerExecution),
+                          partition: partitionName,
                           timeoutSeconds: args.timeoutSeconds,
                       });
             return JSON.stringify(definition, null, 2);
@@ -187,6 +192,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                         maxJobs: args.limits?.maxJobs,
                         maxJobBytes: args.limits?.maxJobBytes,
                         growthPerJobBytes: capacity.growthPerJobBytes,
+                        transientBytes: capacity.transientBytes,
+                        taskOverheadBytes: capacity.taskOverheadBytes,
                         historyEventsPerJob: capacity.historyEventsPerJob,
                         fixedHistoryEvents: capacity.fixedHistoryEvents,
                         jobsPerExecution: capacity.jobsPerExecution ?? undefined,

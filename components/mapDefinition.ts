@@ -6,8 +6,12 @@
 //
 // No Lambda runs here, so the input is checked in ASL itself, with the same error name and causes as
 // the iterator's MoveToEnd function. Plain JSONPath cannot tell `[]` from an object, nor an array from
-// an object with a key "0", so only in those cases is the value turned into text to look at. (A
-// `jobs` object with a key "0" still reaches the Map, which AWS fails with States.Runtime.)
+// an object with a key "0": the list's text is looked at only in those cases, and each item's text
+// always, written by the Map's ItemSelector at no cost in states. (A `jobs` object with a key "0"
+// still reaches the Map, which AWS fails with States.Runtime.)
+//
+// With onJobError "record" a job keeps its error's name only: ASL's JSONPath cannot cut a string, and
+// a cause can be 32 KB on every failed job.
 import { INVALID_INPUT } from "../functions/moveToEnd";
 import { machine, type OnJobError, type StateMachineDefinition } from "./definition";
 import { MAP_ITEM_JOB, stepChain, type Json, type StepSpec } from "./steps";
@@ -24,11 +28,10 @@ export const MAP_STATE = {
     processJobs: "ProcessJobs",
     checkJob: "CheckJob",
     checkDone: "CheckDone",
-    jobText: "JobText",
-    checkJobShape: "CheckJobShape",
     describeJob: "DescribeJob",
     rejectJob: "RejectJob",
     alreadyDone: "AlreadyDone",
+    recordError: "RecordError",
     markDone: "MarkDone",
 } as const;
 
@@ -70,23 +73,16 @@ function itemProcessor(spec: MapDefinitionSpec): Record<string, Json> {
     const S = MAP_STATE;
     const job = MAP_ITEM_JOB;
     const notObject = kindChecks(job, S.describeJob, "jobs[{}] must be an object", ", $.index", S.rejectJob);
-    const doneRule = { Variable: `${job}.done`, IsPresent: true, Next: S.checkDone };
     const states: Record<string, Record<string, Json>> = {
         [S.checkJob]: {
             Type: "Choice",
             Choices: [
                 ...notObject.rules,
-                // An array, or an object with a key "0": JSONPath reads both alike, their text does not.
-                { Variable: `${job}[0]`, IsPresent: true, Next: S.jobText },
+                // An array, empty or not: its text starts with "[" (an object with a key "0" does not).
+                { Variable: "$.text", StringMatches: "[*", Next: `${S.describeJob}Array` },
                 // Comparing a field that is absent fails with States.Runtime: look at `done` only once it is there.
-                doneRule,
+                { Variable: `${job}.done`, IsPresent: true, Next: S.checkDone },
             ],
-            Default: spec.steps[0].name,
-        },
-        [S.jobText]: { Type: "Pass", Parameters: { "index.$": "$.index", "job.$": job, "text.$": `States.JsonToString(${job})` }, Next: S.checkJobShape },
-        [S.checkJobShape]: {
-            Type: "Choice",
-            Choices: [{ Variable: "$.text", StringMatches: "[*", Next: `${S.describeJob}Array` }, doneRule],
             Default: spec.steps[0].name,
         },
         [S.checkDone]: {
@@ -108,7 +104,10 @@ function itemProcessor(spec: MapDefinitionSpec): Record<string, Json> {
         // A job done already (a resumed list) comes out as it went in.
         [S.alreadyDone]: { Type: "Pass", OutputPath: job, End: true },
     };
-    Object.assign(states, stepChain(spec.steps, job, S.markDone, spec.onJobError));
+    Object.assign(states, stepChain(spec.steps, job, S.markDone, spec.onJobError, S.recordError));
+    if (spec.onJobError === "record" && spec.steps.some((s) => s.kind !== "pass")) {
+        states[S.recordError] = { Type: "Pass", Parameters: { "Error.$": `${job}.error.Error` }, ResultPath: `${job}.error`, Next: S.markDone };
+    }
     states[S.markDone] = { Type: "Pass", Result: true, ResultPath: `${job}.done`, OutputPath: job, End: true };
     return { ProcessorConfig: { Mode: "INLINE" }, StartAt: S.checkJob, States: states as unknown as Json };
 }
@@ -149,7 +148,7 @@ export function buildMapDefinition(spec: MapDefinitionSpec): StateMachineDefinit
         [S.processJobs]: {
             Type: "Map",
             ItemsPath: "$.jobs",
-            ItemSelector: { "index.$": "$$.Map.Item.Index", "job.$": "$$.Map.Item.Value" },
+            ItemSelector: { "index.$": "$$.Map.Item.Index", "job.$": "$$.Map.Item.Value", "text.$": "States.JsonToString($$.Map.Item.Value)" },
             MaxConcurrency: spec.maxConcurrency,
             ItemProcessor: itemProcessor(spec),
             ResultPath: "$.jobs",
@@ -171,6 +170,7 @@ export const MAP_OWN_STATE_NAMES: readonly string[] = (() => {
             for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) walk(branch.States);
         }
     };
-    walk(buildMapDefinition({ steps: [{ kind: "pass", name: placeholder, resultKey: "x", result: null }], onJobError: "fail", maxConcurrency: 1 }).States);
+    // A task step caught in "record" mode brings every state the strategy can have.
+    walk(buildMapDefinition({ steps: [{ kind: "lambda", name: placeholder, resultKey: "x", functionArn: "" }], onJobError: "record", maxConcurrency: 1 }).States);
     return names;
 })();

@@ -133,15 +133,15 @@ export function stepState(step: StepSpec, job: JobPath = HEAD_JOB): Record<strin
 
 /**
  * The steps as a chain of states working on the job at `job`, the last going on to `then`. With
- * `record`, a task's error is kept on the job as `error` and the job goes straight to `then`, which
- * marks it done. (A Pass cannot fail.)
+ * `record`, a task's error is kept on the job as `error` and the job goes straight to `caught`
+ * (`then` unless the error needs trimming first), which marks it done. (A Pass cannot fail.)
  */
-export function stepChain(steps: StepSpec[], job: JobPath, then: string, onJobError: "fail" | "record"): Record<string, Record<string, Json>> {
+export function stepChain(steps: StepSpec[], job: JobPath, then: string, onJobError: "fail" | "record", caught = then): Record<string, Record<string, Json>> {
     const states: Record<string, Record<string, Json>> = {};
     steps.forEach((step, i) => {
         const state: Record<string, Json> = { ...stepState(step, job), Next: steps[i + 1]?.name ?? then };
         if (onJobError === "record" && state.Type === "Task") {
-            state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: `${job}.error`, Next: then }];
+            state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: `${job}.error`, Next: caught }];
         }
         states[step.name] = state;
     });

@@ -12,6 +12,8 @@ export const TAG = {
     maxJobs: `${TAG_PREFIX}max-jobs`,
     maxJobBytes: `${TAG_PREFIX}max-job-bytes`,
     growthPerJobBytes: `${TAG_PREFIX}job-growth-bytes`,
+    transientBytes: `${TAG_PREFIX}transient-bytes`,
+    taskOverheadBytes: `${TAG_PREFIX}task-overhead-bytes`,
     historyEventsPerJob: `${TAG_PREFIX}history-events-per-job`,
     fixedHistoryEvents: `${TAG_PREFIX}history-events-fixed`,
     jobsPerExecution: `${TAG_PREFIX}jobs-per-execution`,
@@ -25,8 +27,12 @@ export interface WorkflowFacts {
     /** The declared `limits`, when declared. */
     maxJobs?: number;
     maxJobBytes?: number;
-    /** Bytes a job grows by once every step has stored its result. */
+    /** Bytes a finished job adds at most: every step's result, `done`, and a recorded error. */
     growthPerJobBytes: number;
+    /** Bytes a caught error adds to the job at hand until it is trimmed; 0 when nothing is caught. */
+    transientBytes: number;
+    /** Iterator: bytes MoveToEnd's Parameters add around the state; 0 for a map. */
+    taskOverheadBytes: number;
     historyEventsPerJob: number;
     fixedHistoryEvents: number;
     /** Jobs after which an execution hands the rest over to a new one; absent: it never does. */
@@ -37,6 +43,8 @@ export function factsToTags(facts: WorkflowFacts): Record<string, string> {
     const tags: Record<string, string> = {
         [TAG.strategy]: facts.strategy,
         [TAG.growthPerJobBytes]: String(facts.growthPerJobBytes),
+        [TAG.transientBytes]: String(facts.transientBytes),
+        [TAG.taskOverheadBytes]: String(facts.taskOverheadBytes),
         [TAG.historyEventsPerJob]: String(facts.historyEventsPerJob),
         [TAG.fixedHistoryEvents]: String(facts.fixedHistoryEvents),
     };
@@ -71,6 +79,8 @@ export function factsFromTags(tags: Record<string, unknown> | undefined | null):
         maxJobs: whole(TAG.maxJobs, false),
         maxJobBytes: whole(TAG.maxJobBytes, false),
         growthPerJobBytes: whole(TAG.growthPerJobBytes, true)!,
+        transientBytes: whole(TAG.transientBytes, true)!,
+        taskOverheadBytes: whole(TAG.taskOverheadBytes, true)!,
         historyEventsPerJob: whole(TAG.historyEventsPerJob, true)!,
         fixedHistoryEvents: whole(TAG.fixedHistoryEvents, true)!,
         jobsPerExecution: whole(TAG.jobsPerExecution, false),

@@ -1,15 +1,19 @@
-// Runs an ASL definition in-process with aws-local-stepfunctions and holds it to the AWS limits
-// that tool leaves out: 262,144 bytes per state and, for Standard, 25,000 history events.
-import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
-import { STEP_FUNCTIONS_PAYLOAD_LIMIT } from "../functions/moveToEnd";
+// Runs an ASL definition in-process with aws-local-stepfunctions, as a small local Step Functions
+// service: it holds every execution a run starts (a hand-over starts more), answers the Step
+// Functions API calls the definition makes (startExecution.sync:2, and the AWS SDK's
+// redriveExecution and getExecutionHistory), redrives a failed execution from its failed state, and
+// holds each execution to the AWS limits that tool leaves out: 262,144 bytes for every state, task
+// input and task result, and, for Standard, 25,000 history events.
+import { StateMachine, type StateMachineDefinition as LocalDefinition } from "./emulator";
+import { inCallerOrder, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings, type WorkflowState } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
-import { START_EXECUTION_SYNC, type StateMachineDefinition } from "../components/definition";
+import { STATE, type StateMachineDefinition } from "../components/definition";
 import { waitsForCompletion, type Json } from "../components/steps";
 import { eachState } from "../policies/asl";
 
 export type TaskHandler = (input: Json) => Promise<Json>;
 
-/** Standard's price per state transition in most regions (pricing page, see aws-limits.md). */
+/** Standard's price per state transition in most regions (https://aws.amazon.com/step-functions/pricing/). */
 export const STANDARD_PRICE_PER_TRANSITION = 0.025 / 1000;
 
 export interface AwsError {
@@ -23,12 +27,14 @@ export interface LocalEvent {
     stateType: string;
     payload?: Json;
     error?: AwsError;
+    /** The execution it happened in: the first one, or one a hand-over started. */
+    execution: string;
 }
 
 export interface RunOptions {
     definition: StateMachineDefinition;
     input: Json;
-    /** Local code for Task states, by state name. Every Task needs one: nothing here calls AWS. */
+    /** Local code for Task states, by state name. Every Task needs one, but those of the Step Functions API, which the service answers. */
     handlers: Record<string, TaskHandler>;
     type?: "STANDARD" | "EXPRESS";
     /** Lower these only to test the enforcement itself. */
@@ -37,29 +43,70 @@ export interface RunOptions {
     onEvent?: (event: LocalEvent) => void;
     /** The state machine's ARN, for `$$.StateMachine.Id`. */
     stateMachineArn?: string;
+    /**
+     * Wraps every Task call, by state name: a test can make a call fail before or after it does its
+     * work (a throttled request, a lost response) to see the workflow's retries and recovery.
+     */
+    interceptTask?: (state: string, call: () => Promise<Json>) => Promise<Json>;
+}
+
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
+
+/** One execution, as DescribeExecution and its history would show it. */
+export interface ExecutionRecord {
+    arn: string;
+    name: string;
+    input: Json;
+    status: ExecutionStatus;
+    output?: Json;
+    error?: AwsError;
+    /** The state it failed in (a step inside a Map, say). */
+    failedState?: string;
+    /** The top-level state holding it, and that state's input: what a redrive restarts from. */
+    redriveFrom?: string;
+    failedInput?: Json;
+    /** The last workflow state (a state holding `jobs`) it had: what a new execution resumes from. */
+    lastWorkState?: Json;
+    /** Executions it started by hand-over. */
+    children: string[];
+    redriveCount: number;
+    /** Counted as AWS counts them, over every attempt: the 25,000-event limit is per execution. */
+    historyEvents: number;
+    transitions: number;
+    peakPayloadBytes: number;
+    /** Reaching the history limit makes an execution impossible to redrive (DescribeExecution, redriveStatusReason). */
+    historyLimitReached: boolean;
+    running?: Promise<ExecutionRecord>;
 }
 
 export interface RunReport {
     status: "SUCCEEDED" | "FAILED";
     output?: Json;
     error?: AwsError;
-    /** The state the execution failed in, and the input it had: nothing of the work is lost. */
+    /** The state the first execution failed in. */
     failedState?: string;
+    /**
+     * The kept state: for the iterator, every job in the caller's order with what was done to it,
+     * wherever it was done (a failed hand-over's executions included), ready to be the input of a new
+     * execution that redoes no finished job; for a map, its input.
+     */
     lastInput?: Json;
-    /** Across every execution: what AWS bills. */
+    /** Across every execution and redrive: what AWS bills. */
     transitions: number;
     /** Of the execution with the longest history: what the 25,000-event limit applies to. */
     historyEvents: number;
     peakPayloadBytes: number;
     durationMs: number;
-    /** This one and those it started by hand-over. */
+    /** The first execution and those it started by hand-over. */
     executions: number;
+    /** The first execution's ARN, to redrive it with the same service. */
+    executionArn: string;
 }
 
 const DEFAULT_STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:local";
-let executionCount = 0;
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * How many AWS history events a state adds besides Entered/Exited: a Task's Scheduled, Started,
@@ -72,6 +119,13 @@ function ownEvents(state: Record<string, Json>): number {
 
 const historyLimitError = (limit: number): AwsError => ({ Error: "States.Runtime", Cause: `The execution reached the maximum number of history events (${limit}).` });
 
+/** An error with the name Step Functions gives it, as a Task's handler throws it. */
+function awsError(name: string, cause: string): Error {
+    const err = new Error(cause);
+    err.name = name;
+    return err;
+}
+
 /**
  * Makes a local function fail the way a Lambda does in Step Functions: Error is the error's name and
  * Cause the runtime's JSON, so Catch, ErrorEquals and States.StringToJson behave as in AWS.
@@ -83,130 +137,296 @@ export function asLambda(fn: (input: Json) => unknown): TaskHandler {
         } catch (caught) {
             const err = caught instanceof Error ? caught : new Error(String(caught));
             const name = err.name && err.name !== "Error" ? err.name : "Error";
-            const lambdaError = new Error(JSON.stringify({ errorType: name, errorMessage: err.message, trace: [] }));
-            lambdaError.name = name;
-            throw lambdaError;
+            throw awsError(name, JSON.stringify({ errorType: name, errorMessage: err.message, trace: [] }));
         }
     };
 }
 
-export async function runLocally(options: RunOptions): Promise<RunReport> {
-    const payloadLimit = options.payloadLimitBytes ?? STEP_FUNCTIONS_PAYLOAD_LIMIT;
-    const historyLimit = options.type === "EXPRESS" ? Infinity : (options.historyEventLimit ?? HISTORY_EVENT_LIMIT);
-    // Every state by name, nested ones too: ASL names are unique in the whole machine.
-    const states = Object.fromEntries([...eachState(options.definition)].map(({ name, state }) => [name, state as Record<string, Json>]));
-    const started = Date.now();
-    const report: RunReport = { status: "SUCCEEDED", transitions: 0, historyEvents: 1, peakPayloadBytes: bytes(options.input), durationMs: 0, executions: 1 };
-    const nested: RunReport[] = [];
-    const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
-    const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:local-${++executionCount}`;
-    const handlers = { ...options.handlers };
-    // A hand-over starts a new execution of the same definition, run here as a nested local run
-    // with its own history limit; the Task gets back what DescribeExecution would return.
-    for (const [name, state] of Object.entries(states)) {
-        if (state.Type !== "Task" || state.Resource !== START_EXECUTION_SYNC || name in handlers) continue;
-        handlers[name] = async (params) => {
-            const { StateMachineArn, Input } = params as { StateMachineArn: string; Input: Json };
-            const child = await runLocally({ ...options, input: Input, stateMachineArn: StateMachineArn });
-            nested.push(child);
-            if (child.status !== "SUCCEEDED") {
-                const err = new Error(JSON.stringify({ Status: "FAILED", Error: child.error?.Error, Cause: child.error?.Cause, StateMachineArn }));
-                err.name = "States.TaskFailed";
-                throw err;
-            }
-            return { StateMachineArn, Input, Output: child.output ?? null, Status: "SUCCEEDED" };
-        };
+/** The Step Functions API tasks the service answers itself, by the integration they call. */
+export type ServiceCall = "startExecution" | "redriveExecution" | "getExecutionHistory";
+
+export function serviceCallOf(resource: unknown): ServiceCall | undefined {
+    const text = String(resource);
+    if (/^arn:[a-z-]+:states:::states:startExecution\.sync:2$/.test(text)) return "startExecution";
+    const sdk = /^arn:[a-z-]+:states:::aws-sdk:sfn:(redriveExecution|getExecutionHistory)$/.exec(text);
+    return sdk ? (sdk[1] as ServiceCall) : undefined;
+}
+
+/** The MoveToEnd settings the definition passes, when it is an iterator workflow. */
+function iteratorSettings(definition: StateMachineDefinition): Settings | undefined {
+    const params = definition.States[STATE.prepare]?.Parameters as { settings?: Settings } | undefined;
+    return params?.settings;
+}
+
+export class LocalStepFunctions {
+    readonly executions = new Map<string, ExecutionRecord>();
+    private readonly payloadLimit: number;
+    private readonly historyLimit: number;
+    private readonly states: Record<string, Record<string, Json>>;
+    private readonly stateMachineArn: string;
+    private count = 0;
+
+    constructor(private readonly options: Omit<RunOptions, "input">) {
+        this.payloadLimit = options.payloadLimitBytes ?? STEP_FUNCTIONS_PAYLOAD_LIMIT;
+        this.historyLimit = options.type === "EXPRESS" ? Infinity : (options.historyEventLimit ?? HISTORY_EVENT_LIMIT);
+        // Every state by name, nested ones too: ASL names are unique in the whole machine.
+        this.states = Object.fromEntries([...eachState(options.definition)].map(({ name, state }) => [name, state as Record<string, Json>]));
+        this.stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
     }
-    let limitError: (AwsError & { state: string; input?: Json }) | undefined;
-    let lastFailed: { state: string; input?: Json } | undefined;
 
-    // The tool rewrites the definition it is given; it gets a copy so the caller's stays as synthesized.
-    const machine = new StateMachine(structuredClone(options.definition) as unknown as LocalDefinition, { validationOptions: { checkArn: false } });
-    const execution = machine.run(options.input as never, {
-        overrides: { taskResourceLocalHandlers: handlers as never },
-        noThrowOnAbort: true,
-        context: {
-            Execution: { Id: executionArn, Name: executionArn.split(":").pop(), Input: options.input, StartTime: new Date(started).toISOString() },
-            StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(":").pop() },
-        } as never,
-    });
-
-    const stop = (error: AwsError & { state: string; input?: Json }) => {
-        if (limitError) return;
-        limitError = error;
-        execution.abort();
-    };
-    const watch = (async () => {
-        const inputs = new Map<string, Json>();
-        for await (const event of execution.eventLogs) {
-            if (limitError) continue;
-            if (event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") continue;
-            if (event.type === "MapIterationStarted") {
-                // Started and, at its end, Succeeded or Failed: counted together, because the tool
-                // does not always report the last iteration's end before the Map's.
-                report.historyEvents += 2;
-                if (report.historyEvents >= historyLimit) stop({ ...historyLimitError(historyLimit), state: event.parentState.name, input: inputs.get(event.parentState.name) });
-                continue;
-            }
-            if (event.type !== "StateEntered" && event.type !== "StateExited" && event.type !== "StateFailed") continue;
-            const name = event.state.name;
-            const def = states[name] ?? {};
-            if (event.type === "StateEntered") {
-                report.transitions++;
-                report.historyEvents++;
-                inputs.set(name, event.state.input as Json);
-                options.onEvent?.({ type: "entered", state: name, stateType: event.state.type, payload: event.state.input as Json });
-            } else if (event.type === "StateExited") {
-                report.historyEvents += 1 + ownEvents(def);
-                const size = bytes(event.state.output);
-                report.peakPayloadBytes = Math.max(report.peakPayloadBytes, size);
-                options.onEvent?.({ type: "exited", state: name, stateType: event.state.type, payload: event.state.output as Json });
-                if (size > payloadLimit) {
-                    stop({
-                        Error: "States.DataLimitExceeded",
-                        Cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-                        state: name,
-                        input: inputs.get(name),
-                    });
-                }
-            } else {
-                lastFailed = { state: name, input: inputs.get(name) };
-                report.historyEvents += def.Type === "Task" || def.Type === "Map" || def.Type === "Parallel" ? ownEvents(def) : 1;
-                options.onEvent?.({ type: "failed", state: name, stateType: event.state.type, error: { Error: event.Error, Cause: String(event.Cause) } });
-            }
-            if (report.historyEvents >= historyLimit) stop({ ...historyLimitError(historyLimit), state: name, input: inputs.get(name) });
+    /** StartExecution: a new execution, or, for the same name and input while it runs, the same one. */
+    async start(input: Json, name = `local-${++this.count}`, stateMachineArn = this.stateMachineArn): Promise<ExecutionRecord> {
+        const arn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+        const existing = this.executions.get(arn);
+        if (existing) {
+            if (existing.status === "RUNNING" && JSON.stringify(existing.input) === JSON.stringify(input)) return existing.running!;
+            throw awsError("StepFunctions.ExecutionAlreadyExistsException", `Execution Already Exists: '${arn}'`);
         }
-    })();
+        const record: ExecutionRecord = { arn, name, input, status: "RUNNING", children: [], redriveCount: 0, historyEvents: 0, transitions: 0, peakPayloadBytes: 0, historyLimitReached: false };
+        this.executions.set(arn, record);
+        record.running = this.run(record, this.options.definition.StartAt, input);
+        return record.running;
+    }
 
-    let failure: { error: AwsError; state?: string; input?: Json } | undefined;
-    try {
-        const output = (await execution.result) as Json;
-        report.output = output;
-    } catch (caught) {
-        failure = { error: executionError(caught) };
+    /** RedriveExecution: runs a failed execution again from the state it failed in, with that state's input. */
+    redrive(arn: string): Promise<ExecutionRecord> {
+        const record = this.executions.get(arn);
+        if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
+        if (record.status !== "FAILED" || record.historyLimitReached || record.redriveFrom === undefined) {
+            const why = record.historyLimitReached ? "Execution history event limit exceeded" : `Execution is ${record.status} and cannot be redriven`;
+            throw awsError("Sfn.ExecutionNotRedrivableException", `${why}: '${arn}'`);
+        }
+        record.status = "RUNNING";
+        record.redriveCount++;
+        record.running = this.run(record, record.redriveFrom, record.failedInput ?? null);
+        return record.running;
     }
-    await watch;
-    if (failure && lastFailed) Object.assign(failure, lastFailed);
-    if (limitError) {
-        const { state, input, ...error } = limitError;
-        failure = { error, state, input };
-        delete report.output;
+
+    /** The report of an execution and every execution it started by hand-over, as `npm start` prints it. */
+    report(arn: string, durationMs: number): RunReport {
+        const record = this.executions.get(arn)!;
+        const chain = this.chain(record);
+        const report: RunReport = {
+            status: record.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
+            transitions: chain.reduce((sum, r) => sum + r.transitions, 0),
+            historyEvents: Math.max(...chain.map((r) => r.historyEvents)),
+            peakPayloadBytes: Math.max(...chain.map((r) => r.peakPayloadBytes)),
+            durationMs,
+            executions: chain.length,
+            executionArn: arn,
+        };
+        if (record.status === "SUCCEEDED") report.output = record.output;
+        else {
+            report.error = record.error;
+            report.failedState = record.failedState;
+            report.lastInput = this.kept(record);
+        }
+        return report;
     }
-    report.historyEvents++; // ExecutionSucceeded or ExecutionFailed
-    report.durationMs = Date.now() - started;
-    for (const child of nested) {
-        report.transitions += child.transitions;
-        report.historyEvents = Math.max(report.historyEvents, child.historyEvents);
-        report.peakPayloadBytes = Math.max(report.peakPayloadBytes, child.peakPayloadBytes);
-        report.executions += child.executions;
+
+    private chain(record: ExecutionRecord): ExecutionRecord[] {
+        return [record, ...record.children.flatMap((arn) => this.chain(this.executions.get(arn)!))];
     }
-    if (failure) {
-        report.status = "FAILED";
-        report.error = failure.error;
-        report.failedState = failure.state;
-        report.lastInput = failure.input;
+
+    /**
+     * What a new execution resumes from: the iterator's last workflow state in the caller's order, with
+     * the progress of the executions it handed over to put in place of the jobs it sent them.
+     */
+    private kept(record: ExecutionRecord): Json | undefined {
+        const settings = iteratorSettings(this.options.definition);
+        const raw = record.lastWorkState;
+        if (settings === undefined || raw === undefined) return raw ?? record.input;
+        const child = record.children.map((arn) => this.executions.get(arn)!).find((c) => c.status !== "SUCCEEDED");
+        try {
+            const handedOver = child ? (this.kept(child) as unknown as WorkflowState) : undefined;
+            return inCallerOrder(raw as unknown as WorkflowState, settings, handedOver) as unknown as Json;
+        } catch {
+            // A state the workflow itself refused (bad input): kept as it was.
+            return raw;
+        }
     }
-    return report;
+
+    /** The handlers the definition's tasks get: the caller's, the service's own, each held to the payload limit. */
+    private handlers(record: ExecutionRecord, stop: (e: AwsError & { state: string }) => void): Record<string, TaskHandler> {
+        const handlers: Record<string, TaskHandler> = {};
+        for (const [name, state] of Object.entries(this.states)) {
+            if (state.Type !== "Task") continue;
+            const call = serviceCallOf(state.Resource);
+            const own = call ? this.serviceHandler(call, record) : this.options.handlers[name];
+            if (!own) continue;
+            handlers[name] = async (input) => {
+                // After Parameters, a task's input is held to the limit too (developer guide, "Quotas").
+                if (bytes(input) > this.payloadLimit) {
+                    stop({ Error: "States.DataLimitExceeded", Cause: `The state/task '${name}' input exceeds the maximum number of bytes service limit.`, state: name });
+                    throw awsError("States.DataLimitExceeded", "stopped");
+                }
+                const result = await (this.options.interceptTask ? this.options.interceptTask(name, () => own(input)) : own(input));
+                // Undefined is what a Lambda returning nothing gives: null in Step Functions.
+                const raw = result === undefined ? null : result;
+                const size = bytes(raw);
+                record.peakPayloadBytes = Math.max(record.peakPayloadBytes, size);
+                if (size > this.payloadLimit) {
+                    stop({ Error: "States.DataLimitExceeded", Cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`, state: name });
+                    throw awsError("States.DataLimitExceeded", "stopped");
+                }
+                return raw;
+            };
+        }
+        return handlers;
+    }
+
+    private serviceHandler(call: ServiceCall, parent: ExecutionRecord): TaskHandler {
+        switch (call) {
+            case "startExecution":
+                return async (params) => {
+                    const { StateMachineArn, Name, Input } = params as { StateMachineArn: string; Name: string; Input: Json };
+                    const child = await this.start(Input, Name, StateMachineArn);
+                    if (!parent.children.includes(child.arn)) parent.children.push(child.arn);
+                    const described = { ExecutionArn: child.arn, Input: JSON.stringify(Input), InputDetails: { Included: true }, Name, StateMachineArn, Status: child.status, RedriveCount: child.redriveCount, StartDate: 0, StopDate: 0 };
+                    if (child.status !== "SUCCEEDED") {
+                        throw awsError("States.TaskFailed", JSON.stringify({ ...described, Error: child.error?.Error, Cause: child.error?.Cause }));
+                    }
+                    return { ...described, Output: child.output ?? null, OutputDetails: { Included: true }, RedriveStatus: "NOT_REDRIVABLE", RedriveStatusReason: "Execution is SUCCEEDED and cannot be redriven" };
+                };
+            case "redriveExecution":
+                return async (params) => {
+                    const arn = (params as { ExecutionArn: string }).ExecutionArn;
+                    const running = this.redrive(arn);
+                    // RedriveExecution answers at once; the execution runs on, and HandOver waits on it.
+                    running.catch(() => undefined);
+                    return { RedriveDate: 0 };
+                };
+            case "getExecutionHistory":
+                return async (params) => {
+                    const { ExecutionArn, IncludeExecutionData } = params as { ExecutionArn: string; IncludeExecutionData?: boolean };
+                    const record = this.executions.get(ExecutionArn);
+                    if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${ExecutionArn}'`);
+                    const event: Record<string, Json> = { Id: record.historyEvents, PreviousEventId: record.historyEvents - 1, Timestamp: 0 };
+                    if (record.status === "SUCCEEDED") {
+                        event.Type = "ExecutionSucceeded";
+                        event.ExecutionSucceededEventDetails = IncludeExecutionData === false ? { OutputDetails: { Included: false } } : { Output: JSON.stringify(record.output), OutputDetails: { Included: true } };
+                    } else if (record.status === "FAILED") {
+                        event.Type = "ExecutionFailed";
+                        event.ExecutionFailedEventDetails = { Error: record.error?.Error ?? "", Cause: record.error?.Cause ?? "" };
+                    } else {
+                        event.Type = "TaskStateEntered";
+                    }
+                    // A paging token comes back whenever more events remain, as they do here.
+                    return { Events: [event], NextToken: "t".repeat(300) };
+                };
+            default:
+                return assertNever(call);
+        }
+    }
+
+    /** One attempt of an execution, from `startAt`, counted onto its record. */
+    private async run(record: ExecutionRecord, startAt: string, input: Json): Promise<ExecutionRecord> {
+        const { onEvent } = this.options;
+        record.historyEvents++; // ExecutionStarted, or ExecutionRedriven on a redrive
+        record.peakPayloadBytes = Math.max(record.peakPayloadBytes, bytes(input));
+        let limitError: (AwsError & { state: string }) | undefined;
+        // The state an execution fails in is the last one it entered; a redrive restarts the top-level
+        // state holding it (a Map's iteration fails its Map).
+        const inputs = new Map<string, Json>();
+        let lastEntered: string | undefined;
+        let lastTopLevel: string | undefined;
+        const stop = (error: AwsError & { state: string }) => {
+            if (limitError) return;
+            limitError = error;
+            execution.abort();
+        };
+        // The tool rewrites the definition it is given; it gets a copy so the caller's stays as synthesized.
+        const definition = structuredClone(this.options.definition) as unknown as LocalDefinition;
+        definition.StartAt = startAt;
+        // A redrive starts elsewhere, which leaves the first states unreachable: the definition was
+        // validated when the execution started.
+        const machine = new StateMachine(definition, { validationOptions: { checkArn: false, noValidate: startAt !== this.options.definition.StartAt } });
+        // Retries wait as AWS would, but here time is not what is tested.
+        const noWait = Object.fromEntries(Object.entries(this.states).filter(([, s]) => Array.isArray(s.Retry)).map(([name]) => [name, 0]));
+        const execution = machine.run(input as never, {
+            overrides: { taskResourceLocalHandlers: this.handlers(record, stop) as never, retryIntervalOverrides: noWait },
+            noThrowOnAbort: true,
+            context: {
+                Execution: { Id: record.arn, Name: record.name, Input: record.input, StartTime: new Date().toISOString(), RedriveCount: record.redriveCount },
+                StateMachine: { Id: record.arn.replace(/:execution:([^:]+):[^:]+$/, ":stateMachine:$1"), Name: record.arn.split(":")[6] },
+            } as never,
+        });
+
+        const watch = (async () => {
+            for await (const event of execution.eventLogs) {
+                if (limitError) continue;
+                if (event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") continue;
+                if (event.type === "MapIterationStarted") {
+                    // Started and, at its end, Succeeded or Failed: counted together, because the tool
+                    // does not always report the last iteration's end before the Map's.
+                    record.historyEvents += 2;
+                    if (record.historyEvents >= this.historyLimit) stop({ ...historyLimitError(this.historyLimit), state: event.parentState.name });
+                    continue;
+                }
+                if (event.type !== "StateEntered" && event.type !== "StateExited" && event.type !== "StateFailed") continue;
+                const name = event.state.name;
+                const def = this.states[name] ?? {};
+                if (event.type === "StateEntered") {
+                    record.transitions++;
+                    record.historyEvents++;
+                    const stateInput = event.state.input as Json;
+                    inputs.set(name, stateInput);
+                    lastEntered = name;
+                    if (name in this.options.definition.States) lastTopLevel = name;
+                    if (isObject(stateInput) && "jobs" in stateInput) record.lastWorkState = stateInput;
+                    onEvent?.({ type: "entered", state: name, stateType: event.state.type, payload: stateInput, execution: record.arn });
+                } else if (event.type === "StateExited") {
+                    record.historyEvents += 1 + ownEvents(def);
+                    const size = bytes(event.state.output);
+                    record.peakPayloadBytes = Math.max(record.peakPayloadBytes, size);
+                    onEvent?.({ type: "exited", state: name, stateType: event.state.type, payload: event.state.output as Json, execution: record.arn });
+                    if (size > this.payloadLimit) {
+                        stop({ Error: "States.DataLimitExceeded", Cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`, state: name });
+                    }
+                } else {
+                    record.historyEvents += def.Type === "Task" || def.Type === "Map" || def.Type === "Parallel" ? ownEvents(def) : 1;
+                    onEvent?.({ type: "failed", state: name, stateType: event.state.type, error: { Error: event.Error, Cause: String(event.Cause) }, execution: record.arn });
+                }
+                if (record.historyEvents >= this.historyLimit) {
+                    record.historyLimitReached = true;
+                    stop({ ...historyLimitError(this.historyLimit), state: name });
+                }
+            }
+        })();
+
+        let error: AwsError | undefined;
+        try {
+            record.output = (await execution.result) as Json;
+        } catch (caught) {
+            error = executionError(caught);
+        }
+        await watch;
+        record.historyEvents++; // ExecutionSucceeded or ExecutionFailed
+        if (limitError) {
+            const { state: _state, ...rest } = limitError;
+            error = rest;
+        }
+        if (error) {
+            delete record.output;
+            record.status = "FAILED";
+            record.error = error;
+            record.failedState = lastEntered;
+            record.redriveFrom = lastTopLevel;
+            record.failedInput = lastTopLevel === undefined ? undefined : inputs.get(lastTopLevel);
+        } else {
+            record.status = "SUCCEEDED";
+            delete record.error;
+        }
+        delete record.running;
+        return record;
+    }
+}
+
+export async function runLocally(options: RunOptions): Promise<RunReport> {
+    const started = Date.now();
+    const service = new LocalStepFunctions(options);
+    const record = await service.start(options.input);
+    return service.report(record.arn, Date.now() - started);
 }
 
 /** aws-local-stepfunctions wraps the failure; unwrap it to AWS's {Error, Cause}. */
@@ -216,4 +436,8 @@ function executionError(caught: unknown): AwsError {
     const name = inner.name ?? "States.Runtime";
     const message = typeof inner.cause === "string" ? inner.cause : (inner.message ?? String(caught));
     return { Error: name, Cause: message };
+}
+
+function assertNever(value: never): never {
+    throw new Error(`unexpected ${String(value)}`);
 }

@@ -1,8 +1,8 @@
 // Local stand-ins for the Task states of a synthesized definition.
-import { START_EXECUTION_SYNC, STATE } from "../components/definition";
+import { STATE } from "../components/definition";
 import { loadHandler } from "../components/moveToEndCode";
 import type { Json } from "../components/steps";
-import { asLambda, type TaskHandler } from "./execute";
+import { asLambda, serviceCallOf, type TaskHandler } from "./execute";
 
 /** Prepare, MoveToEnd and Merge run the MoveToEnd archive's own `index.js`. */
 export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandler> {
@@ -10,5 +10,5 @@ export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandl
     return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler, [STATE.merge]: handler };
 }
 
-/** Task states the local run covers by itself: a hand-over runs the same definition again. */
-export const runsItself = (state: Record<string, Json>): boolean => state.Resource === START_EXECUTION_SYNC;
+/** Task states the local run covers by itself: the Step Functions API calls of a hand-over. */
+export const runsItself = (state: Record<string, Json>): boolean => serviceCallOf(state.Resource) !== undefined;

@@ -1,7 +1,7 @@
 // Policies that keep what a workflow carries from state to state small: Step Functions fails any
 // state past 262,144 bytes with States.DataLimitExceeded, which no Catch or Retry handles.
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, worstCaseStateBytes } from "./generated/budget";
+import { PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, PAYLOAD_MARGIN_BYTES, peakState } from "./generated/budget";
 import { eachState, jsonBytes, parseDefinition, STATE_MACHINE } from "./asl";
 import { n, settingsOf, workflowFacts } from "./config";
 
@@ -12,7 +12,8 @@ const payloadBudgetSchema: PolicyConfigSchema = {
             exclusiveMinimum: 0,
             maximum: 1,
             default: 0.8,
-            description: "The share of the 262,144-byte payload limit the largest state may take.",
+            description:
+                "The share of the 262,144-byte payload limit the largest state may take. Never more than the limit less the 8,192 bytes MoveToEnd keeps free at run time, so that what passes here never stops there.",
         },
     },
 };
@@ -20,22 +21,23 @@ const payloadBudgetSchema: PolicyConfigSchema = {
 export const payloadBudget: ResourceValidationPolicy = {
     name: "iterator-workflow-payload-budget",
     description:
-        "An iterator workflow's largest state (limits.maxJobs jobs of limits.maxJobBytes, each with every step's result) stays under a share of Step Functions' 262,144-byte payload limit.",
+        "An iterator workflow's largest state, at its declared limits (limits.maxJobs jobs of limits.maxJobBytes), stays under a share of Step Functions' 262,144-byte payload limit. " +
+        "Every kind of state counts: each job with every step's result, a caught error before it is trimmed, MoveToEnd's own parameters, and a hand-over's task results.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
-        "Lower limits.maxJobs or limits.maxJobBytes, keep step results small (store large data in S3 or DynamoDB and return its key; lower maxResultBytes), or split the list over several executions.",
+        "Lower limits.maxJobs or limits.maxJobBytes, keep step results small (store large data in S3 or DynamoDB and return its key; lower maxResultBytes), hand over later (or not at all) when a hand-over's task result is the largest state, or split the list over several executions.",
     configSchema: payloadBudgetSchema,
     validateResource: (args, reportViolation) => {
         const facts = workflowFacts(args, reportViolation);
         if (facts?.maxJobs === undefined || facts.maxJobBytes === undefined) return;
         const { maxShareOfLimit } = settingsOf<{ maxShareOfLimit: number }>(payloadBudgetSchema, args.getConfig());
-        const worst = worstCaseStateBytes(facts.maxJobs, facts.maxJobBytes, facts.growthPerJobBytes);
-        const budget = Math.floor(STEP_FUNCTIONS_PAYLOAD_LIMIT * maxShareOfLimit);
-        if (worst > budget) {
+        const peak = peakState({ ...facts, maxJobs: facts.maxJobs, maxJobBytes: facts.maxJobBytes });
+        const budget = Math.min(Math.floor(STEP_FUNCTIONS_PAYLOAD_LIMIT * maxShareOfLimit), STEP_FUNCTIONS_PAYLOAD_LIMIT - PAYLOAD_MARGIN_BYTES);
+        if (peak.bytes > budget) {
             reportViolation(
-                `its largest state would be about ${n(worst)} bytes (${n(facts.maxJobs)} jobs of ${n(facts.maxJobBytes)} bytes, each growing by ${n(facts.growthPerJobBytes)} bytes of results), ` +
-                    `over the ${n(budget)}-byte budget (${Math.round(maxShareOfLimit * 100)}% of Step Functions' ${n(STEP_FUNCTIONS_PAYLOAD_LIMIT)}-byte limit). ${payloadBudget.remediationSteps}`,
+                `its largest state, ${peak.state}, would be about ${n(peak.bytes)} bytes (${n(facts.maxJobs)} jobs of ${n(facts.maxJobBytes)} bytes, each growing by up to ${n(facts.growthPerJobBytes)} bytes), ` +
+                    `over the ${n(budget)}-byte budget (${Math.round(maxShareOfLimit * 100)}% of Step Functions' ${n(STEP_FUNCTIONS_PAYLOAD_LIMIT)}-byte limit, at most the limit less ${n(PAYLOAD_MARGIN_BYTES)}). ${payloadBudget.remediationSteps}`,
             );
         }
     },

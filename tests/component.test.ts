@@ -119,7 +119,12 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
             Version: "2012-10-17",
             Statement: [
                 { Sid: "StartNextExecution", Effect: "Allow", Action: "states:StartExecution", Resource: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:iterator` },
-                { Sid: "FollowNextExecution", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: `arn:aws:states:us-east-1:${ACCOUNT}:execution:iterator:*` },
+                {
+                    Sid: "FollowNextExecution",
+                    Effect: "Allow",
+                    Action: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution", "states:GetExecutionHistory"],
+                    Resource: `arn:aws:states:us-east-1:${ACCOUNT}:execution:iterator:*`,
+                },
                 {
                     Sid: "ManagedRuleForSync",
                     Effect: "Allow",

@@ -1,7 +1,7 @@
 // The pure builders: ASL per step kind, argument validation and capacity. No Pulumi here.
 import { expect } from "chai";
 import { computeCapacity, DONE_BYTES, runtimeSettings } from "../components/capacity";
-import { buildDefinition, STATE, type DefinitionSpec } from "../components/definition";
+import { buildDefinition, CHILD_ARN, EXECUTION_EXISTS, HANDOVER_LOST, HANDOVER_RETRY, MOVE_TO_END_RETRY, SFN_SDK_RETRY, STATE, type DefinitionSpec } from "../components/definition";
 import { buildMapDefinition, MAP_OWN_STATE_NAMES, MAP_STATE } from "../components/mapDefinition";
 import { LAMBDA_TRANSIENT_RETRY, type StepSpec } from "../components/steps";
 import { ArgsError, validateArgs } from "../components/validate";
@@ -10,7 +10,7 @@ import { BAD_TARGETS, GOOD_TARGETS } from "./helpers/targets";
 import { ACTIVITY_STEP, fnArn, LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, TASK_STEP } from "./helpers/specs";
 
 function definition(steps: StepSpec[], extra: Partial<DefinitionSpec> = {}) {
-    const def = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError: "fail", settings: runtimeSettings(steps), ...extra });
+    const def = buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError: "fail", settings: runtimeSettings(steps), partition: "aws", ...extra });
     expect(aslErrors(def), "asl-validator").to.equal("");
     return def;
 }
@@ -31,12 +31,15 @@ describe("buildDefinition", () => {
         expect(def.States[STATE.done]).to.deep.equal({ Type: "Succeed" });
     });
 
-    it("invokes MoveToEnd by exact ARN with its action, the state and the payload settings, retrying transient Lambda errors", () => {
+    it("invokes MoveToEnd by exact ARN with its action, the state and the payload settings, backing off on a throttling burst", () => {
         const def = definition(PASS_STEPS);
         const task = def.States[STATE.moveToEnd];
         expect(task.Resource).to.equal(MOVE_TO_END_ARN);
         expect(task.Parameters).to.deep.equal({ action: "advance", "state.$": "$", settings: runtimeSettings(PASS_STEPS) });
-        expect(task.Retry).to.deep.equal([LAMBDA_TRANSIENT_RETRY]);
+        expect(runtimeSettings(PASS_STEPS).resultKeys).to.deep.equal(["firstResult", "secondResult", "done", "error"]);
+        // The default step retry's errors, more attempts, and never more than 30 s between two.
+        expect(task.Retry).to.deep.equal([{ ...LAMBDA_TRANSIENT_RETRY, MaxAttempts: 8, MaxDelaySeconds: 30 }]);
+        expect(MOVE_TO_END_RETRY.ErrorEquals).to.include("Lambda.TooManyRequestsException");
         expect(task.Catch).to.deep.equal([{ ErrorEquals: ["IteratorWorkflow.InvalidInput", "IteratorWorkflow.PayloadTooLarge"], Next: STATE.readError }]);
         expect(def.States[STATE.prepare].Parameters).to.include({ action: "start" });
     });
@@ -105,8 +108,10 @@ describe("buildDefinition", () => {
 });
 
 describe("buildDefinition with hand-over", () => {
-    it("adds HandOver, which starts this same state machine on the unfinished jobs and keeps only their results, then Merge", () => {
-        const def = definition(PASS_STEPS, { settings: runtimeSettings(PASS_STEPS, 2043) });
+    const handingOver = (partition = "aws") => definition(PASS_STEPS, { settings: runtimeSettings(PASS_STEPS, "fail", 2043), partition });
+
+    it("starts this same state machine on the unfinished jobs under a name derived from this execution, and replaces them with what comes back", () => {
+        const def = handingOver();
         expect(def.States[STATE.nextJob].Choices).to.deep.equal([
             { Not: { Variable: "$._iterator", IsPresent: true }, Next: STATE.done },
             { Variable: "$._iterator.next", StringEquals: "handover", Next: STATE.handOver },
@@ -114,18 +119,63 @@ describe("buildDefinition with hand-over", () => {
         expect(def.States[STATE.handOver]).to.deep.equal({
             Type: "Task",
             Resource: "arn:aws:states:::states:startExecution.sync:2",
-            Parameters: { "StateMachineArn.$": "$$.StateMachine.Id", Input: { "jobs.$": "$.jobs", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" } },
-            ResultSelector: { "jobs.$": "$.Output.jobs" },
-            ResultPath: "$._iterator.returned",
+            Parameters: {
+                "StateMachineArn.$": "$$.StateMachine.Id",
+                "Name.$": "States.Hash($$.Execution.Id, 'SHA-256')",
+                Input: { "jobs.$": "$.jobs", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" },
+            },
+            ResultSelector: { "output.$": "$.Output" },
+            ResultPath: "$.jobs",
+            Retry: [HANDOVER_RETRY],
+            Catch: [{ ErrorEquals: EXECUTION_EXISTS, ResultPath: null, Next: STATE.resumeChild }],
             Next: STATE.merge,
         });
+        expect(HANDOVER_RETRY).to.include({ MaxAttempts: 8, MaxDelaySeconds: 60, JitterStrategy: "FULL" });
+        expect(HANDOVER_RETRY.ErrorEquals.every((e) => e.startsWith("StepFunctions."))).to.equal(true);
         expect(def.States[STATE.merge]).to.include({ Resource: MOVE_TO_END_ARN, Next: STATE.nextJob });
         expect(def.States[STATE.merge].Parameters).to.deep.include({ action: "merge" });
     });
 
+    it("on ExecutionAlreadyExists redrives the execution it started, or reads back its output once it has succeeded", () => {
+        const def = handingOver();
+        expect(def.States[STATE.resumeChild]).to.deep.equal({
+            Type: "Task",
+            Resource: "arn:aws:states:::aws-sdk:sfn:redriveExecution",
+            Parameters: { "ExecutionArn.$": CHILD_ARN },
+            ResultPath: null,
+            Retry: [SFN_SDK_RETRY],
+            Catch: [{ ErrorEquals: ["Sfn.ExecutionNotRedrivableException"], ResultPath: null, Next: STATE.readChild }],
+            Next: STATE.handOver,
+        });
+        expect(def.States[STATE.readChild]).to.deep.include({ Resource: "arn:aws:states:::aws-sdk:sfn:getExecutionHistory", Next: STATE.childFinished });
+        expect(def.States[STATE.readChild].Parameters).to.deep.include({ ReverseOrder: true, MaxResults: 1, IncludeExecutionData: false });
+        expect(def.States[STATE.childFinished].Default).to.equal(STATE.handOver);
+        expect(def.States[STATE.takeChildOutput]).to.deep.include({
+            ResultSelector: { "output.$": "States.StringToJson($.Events[0].ExecutionSucceededEventDetails.Output)" },
+            ResultPath: "$.jobs",
+            Next: STATE.merge,
+        });
+        expect(def.States[STATE.childLost]).to.include({ Type: "Fail", Error: HANDOVER_LOST });
+    });
+
+    it("builds the new execution's ARN from this state machine's and the name HandOver gives it", () => {
+        expect(CHILD_ARN).to.equal(
+            "States.Format('arn:{}:states:{}:{}:execution:{}:{}', " +
+                ["1", "3", "4", "6"].map((i) => `States.ArrayGetItem(States.StringSplit($$.StateMachine.Id, ':'), ${i})`).join(", ") +
+                ", States.Hash($$.Execution.Id, 'SHA-256'))",
+        );
+    });
+
+    it("names the partition it is deployed in, for GovCloud and China", () => {
+        const gov = handingOver("aws-us-gov");
+        expect(gov.States[STATE.handOver].Resource).to.equal("arn:aws-us-gov:states:::states:startExecution.sync:2");
+        expect(gov.States[STATE.resumeChild].Resource).to.equal("arn:aws-us-gov:states:::aws-sdk:sfn:redriveExecution");
+        expect(handingOver("aws-cn").States[STATE.takeChildOutput].Resource).to.equal("arn:aws-cn:states:::aws-sdk:sfn:getExecutionHistory");
+    });
+
     it("has no hand-over states when it does not hand over", () => {
         const def = definition(PASS_STEPS);
-        expect(def.States).not.to.have.any.keys(STATE.handOver, STATE.merge);
+        expect(def.States).not.to.have.any.keys(STATE.handOver, STATE.resumeChild, STATE.readChild, STATE.childFinished, STATE.takeChildOutput, STATE.childLost, STATE.merge);
     });
 });
 
@@ -140,7 +190,8 @@ describe("buildMapDefinition", () => {
         const def = map([LAMBDA_STEP, PASS_STEPS[0]]);
         const processJobs = def.States[MAP_STATE.processJobs] as Record<string, unknown>;
         expect(processJobs).to.include({ Type: "Map", ItemsPath: "$.jobs", MaxConcurrency: 1, ResultPath: "$.jobs", End: true });
-        expect(processJobs.ItemSelector).to.deep.equal({ "index.$": "$$.Map.Item.Index", "job.$": "$$.Map.Item.Value" });
+        // The item's text tells [] from {}, which JSONPath cannot, without a state of its own.
+        expect(processJobs.ItemSelector).to.deep.equal({ "index.$": "$$.Map.Item.Index", "job.$": "$$.Map.Item.Value", "text.$": "States.JsonToString($$.Map.Item.Value)" });
         const inner = (processJobs.ItemProcessor as { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> });
         expect(inner.ProcessorConfig).to.deep.equal({ Mode: "INLINE" });
         expect(inner.StartAt).to.equal(MAP_STATE.checkJob);
@@ -150,9 +201,10 @@ describe("buildMapDefinition", () => {
         expect(map(PASS_STEPS, "fail", 8).States[MAP_STATE.processJobs].MaxConcurrency).to.equal(8);
     });
 
-    it('onJobError "record" catches a task\'s error onto the job and marks it done', () => {
+    it('onJobError "record" catches a task\'s error onto the job, keeps its name only, and marks it done', () => {
         const inner = (map([LAMBDA_STEP], "record").States[MAP_STATE.processJobs].ItemProcessor as { States: Record<string, Record<string, unknown>> }).States;
-        expect(inner.Transcribe.Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.job.error", Next: MAP_STATE.markDone }]);
+        expect(inner.Transcribe.Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.job.error", Next: MAP_STATE.recordError }]);
+        expect(inner[MAP_STATE.recordError]).to.deep.equal({ Type: "Pass", Parameters: { "Error.$": "$.job.error.Error" }, ResultPath: "$.job.error", Next: MAP_STATE.markDone });
         expect(map([LAMBDA_STEP], "fail").States).not.to.have.nested.property(`${MAP_STATE.processJobs}.ItemProcessor.States.Transcribe.Catch`);
     });
 
@@ -263,11 +315,16 @@ describe("computeCapacity", () => {
         // Each job grows by ,"firstResult":"success" (24) + ,"secondResult":"success" (25) + ,"done":true (12) = 61 bytes;
         // a finished job of 64 bytes takes 64 + 61 + 1 (the array's comma) = 126 bytes.
         expect(c.growthPerJobBytes).to.equal(24 + 25 + DONE_BYTES);
-        // Room: 262,144 - 8,192 (runtime margin) - the envelope with the bookkeeping at its largest.
-        const envelope = JSON.stringify({ jobs: [], _iterator: { offset: 1000, processed: 1000, next: "handover" } }).length;
-        expect(envelope).to.equal(11 + 12 + 15 + 17 + 18 + 1);
-        expect(c.maxJobsByPayload).to.equal(Math.floor((262_144 - 8_192 - 74) / 126));
-        expect(c.maxJobs).to.equal(2014);
+        expect(c.transientBytes).to.equal(0);
+        // The largest state is MoveToEnd's input at the last job: {"jobs":[...]} (10 + 126 a job), the
+        // bookkeeping at its largest (4-digit counts), and the Parameters around the state.
+        const book = Buffer.byteLength(`,"_iterator":{"next":"work","offset":9999,"processed":9999,"check":"${"0".repeat(64)}"}`);
+        const settings = { payloadLimitBytes: 262144, marginBytes: 8192, growthPerJobBytes: 61, transientBytes: 0, resultKeys: ["firstResult", "secondResult", "done", "error"] };
+        const overhead = Buffer.byteLength(JSON.stringify({ action: "advance", state: null, settings })) - 4;
+        expect(c.taskOverheadBytes).to.equal(overhead);
+        // Room: 262,144 less MoveToEnd's 8,192-byte margin.
+        expect(c.maxJobsByPayload).to.equal(Math.floor((262_144 - 8_192 - 10 - book - overhead) / 126));
+        expect(c.peakState).to.deep.equal({ state: "MoveToEnd's input at the last job", bytes: 10 + 126 * 1000 + book + overhead });
         expect(c.boundBy).to.equal("payload");
         expect(c.fitsDeclaredLimits).to.equal(true);
     });
@@ -277,9 +334,35 @@ describe("computeCapacity", () => {
         const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { handOver: true });
         expect(c.jobsPerExecution).to.equal(2043);
         expect(c.maxJobsByHistory).to.equal(null);
-        expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
+        expect(c.boundBy).to.equal("payload");
+        expect(c.maxJobs).to.equal(computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }).maxJobsByPayload);
         expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { handOver: { jobsPerExecution: 7 } }).jobsPerExecution).to.equal(7);
         expect(computeCapacity(PASS_STEPS, "EXPRESS", {}, { handOver: true }).jobsPerExecution).to.equal(null);
+    });
+
+    it("counts a hand-over's task result, which can be the largest state: the jobs sent as a JSON string, and what comes back", () => {
+        // The reported case: 1,200 jobs of 112 bytes, handing over after 600: 600 jobs go and come back.
+        const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1200, maxJobBytes: 112 }, { handOver: { jobsPerExecution: 600 } });
+        const sent = 10 + 113 * 600 + Buffer.byteLength(`,"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":`) + 258;
+        const back = sent + 61 * 600;
+        // Written as a JSON string, a text takes at most twice its bytes, and two quotes.
+        expect(c.peakState).to.deep.equal({ state: "HandOver's task result (the new execution's input as a JSON string, and its output)", bytes: 2048 + 2 * sent + 2 + back });
+        // Above the policy pack's default budget (80% of 262,144), under MoveToEnd's run-time budget.
+        expect(c.peakState!.bytes).to.be.above(209_715).and.below(262_144 - 8_192);
+        expect(c.fitsDeclaredLimits).to.equal(true);
+    });
+
+    it('with onJobError "record", counts the error each failed job keeps, and one caught error at its largest for a moment', () => {
+        const fail = computeCapacity([LAMBDA_STEP], "STANDARD", { maxJobs: 100, maxJobBytes: 64 });
+        const record = computeCapacity([LAMBDA_STEP], "STANDARD", { maxJobs: 100, maxJobBytes: 64 }, { onJobError: "record" });
+        // The iterator keeps the name (up to 256 bytes of JSON) and the cause's start (up to 512).
+        expect(record.growthPerJobBytes - fail.growthPerJobBytes).to.equal(Buffer.byteLength(`,"error":{"Error":,"Cause":}`) + 256 + 512);
+        // Names of 256 characters, causes of 32,768, at 2 bytes a character.
+        expect(record.transientBytes).to.equal(Buffer.byteLength(`,"error":{"Error":"","Cause":""}`) + 2 * (256 + 32_768));
+        const map = computeCapacity([LAMBDA_STEP], "STANDARD", { maxJobs: 100, maxJobBytes: 64 }, { onJobError: "record", strategy: "map" });
+        expect(map.growthPerJobBytes - fail.growthPerJobBytes).to.equal(Buffer.byteLength(`,"error":{"Error":}`) + 2 * 256 + 2);
+        // Pass steps cannot fail: nothing to record.
+        expect(computeCapacity(PASS_STEPS, "STANDARD", {}, { onJobError: "record" }).transientBytes).to.equal(0);
     });
 
     it("gives the map strategy its own figures: 6 events and 2 transitions a job beyond the steps, 8 per execution", () => {
@@ -288,7 +371,8 @@ describe("computeCapacity", () => {
         const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1000, maxJobBytes: 64 }, { strategy: "map", handOver: true, maxConcurrency: 5 });
         expect(c).to.include({ strategy: "map", concurrency: 5, transitionsPerJob: 4, historyEventsPerJob: 10, fixedHistoryEvents: 8, jobsPerExecution: null });
         expect(c.maxJobsByHistory).to.equal(Math.floor((25_000 - 8) / 10));
-        expect(c).to.include({ maxJobs: 2014, boundBy: "payload" });
+        // Its largest state is the Map's output, {"jobs":[...]}: 10 + 126 bytes a job.
+        expect(c).to.include({ maxJobs: Math.floor((262_144 - 8_192 - 10) / 126), boundBy: "payload", taskOverheadBytes: 0 });
     });
 
     it("counts 5 events for Lambda and activity tasks and 6 for .sync integrations", () => {

@@ -17,7 +17,7 @@ function run(steps: StepSpec[], input: Json, handlers: Record<string, TaskHandle
     const definition =
         strategy === "map"
             ? buildMapDefinition({ steps, onJobError, maxConcurrency: 1 })
-            : buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError, settings: runtimeSettings(steps) });
+            : buildDefinition({ steps, moveToEndArn: MOVE_TO_END_ARN, onJobError, settings: runtimeSettings(steps, onJobError), partition: "aws" });
     expect(aslErrors(definition)).to.equal("");
     return runLocally({ definition, input, handlers: { ...moveToEndHandlers(archive), ...handlers } });
 }
@@ -47,9 +47,8 @@ describe("the synthesized workflow, run locally", () => {
         expect(report.error?.Error).to.equal("TranscribeError");
         expect(JSON.parse(report.error!.Cause).errorMessage).to.equal("cannot transcribe b");
         expect(report.failedState).to.equal("Transcribe");
-        const kept = report.lastInput as { jobs: { name: string }[] };
-        expect(kept.jobs.map((j) => j.name)).to.deep.equal(["b", "c", "a"]);
-        expect(kept.jobs[2]).to.deep.equal({ name: "a", transcript: "text of a", done: true });
+        // Kept in the caller's order, with what was done: ready to be a new execution's input.
+        expect(report.lastInput).to.deep.equal({ jobs: [{ name: "a", transcript: "text of a", done: true }, { name: "b" }, { name: "c" }] });
     });
 
     it("resumes from a failed run's state and ends with every job, in the caller's order", async () => {
@@ -75,6 +74,12 @@ for (const strategy of STRATEGIES) {
             expect(report.output).to.deep.equal({ jobs: [{ "0": ["x"], name: "a", firstResult: "success", secondResult: "success", done: true }] });
         });
 
+        it('stores a step\'s result as it is, "", 0 and false included (the local emulator is fixed to do as AWS does)', async () => {
+            const steps: StepSpec[] = ["", 0, false].map((result, i) => ({ kind: "pass", name: `Falsy${i}`, resultKey: `r${i}`, result }));
+            const report = await run(steps, { jobs: [{ n: 1 }] }, {}, "fail", strategy);
+            expect(report.output).to.deep.equal({ jobs: [{ n: 1, r0: "", r1: 0, r2: false, done: true }] });
+        });
+
         it("ends successfully on an empty list and passes other fields through", async () => {
             const report = await run(PASS_STEPS, { jobs: [], meeting: { id: 7 } }, {}, "fail", strategy);
             expect(report.status).to.equal("SUCCEEDED");
@@ -88,6 +93,7 @@ for (const strategy of STRATEGIES) {
             ["a job that is not an object", { jobs: [{}, "b"] }, 'jobs[1] must be an object, got string "b"'],
             ["a job that is null", { jobs: [null] }, "jobs[0] must be an object, got null"],
             ["a job that is an array", { jobs: [{}, {}, [1]] }, "jobs[2] must be an object, got an array"],
+            ["a job that is an empty array", { jobs: [{}, []] }, "jobs[1] must be an object, got an array"],
         ] as const) {
             it(`fails fast on ${what} with IteratorWorkflow.InvalidInput and a readable cause`, async () => {
                 const report = await run(PASS_STEPS, input as Json, {}, "fail", strategy);

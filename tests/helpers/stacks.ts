@@ -1,0 +1,40 @@
+// Stacks and job lists the local-run tests share.
+import fc from "fast-check";
+import type { Json } from "../../components/steps";
+import { asLambda } from "../../local/execute";
+import { prepareStack, type StackRun } from "../../local/runStack";
+import { fnArn } from "./specs";
+
+export type Job = Record<string, Json>;
+
+/** A stack like dev but with one lambda step, whose local code fails for jobs marked `fail`. */
+export async function lambdaStack(onJobError: "fail" | "record", extra: Record<string, string> = {}): Promise<StackRun> {
+    const run = await prepareStack("dev", {
+        ...extra,
+        "iterator-workflow:steps": JSON.stringify([
+            { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("transcribe") },
+            { kind: "pass", name: "Tag", resultKey: "tag", result: "t" },
+        ]),
+        "iterator-workflow:onJobError": onJobError,
+        "iterator-workflow:limits": "{}",
+    });
+    run.handlers.Transcribe = asLambda((job) => {
+        if ((job as Job).fail === true) throw Object.assign(new Error(`job ${(job as Job).id} failed`), { name: "TranscribeError" });
+        return `t${(job as Job).id}`;
+    });
+    return run;
+}
+
+/** Jobs with an id, random other fields, and some already done (an interrupted run's work). */
+export const jobList = (maxLength: number) =>
+    fc
+        .array(
+            fc.record({
+                extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => !["done", "error", "id", "fail", "transcript", "tag", "firstResult", "secondResult"].includes(k)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+                done: fc.boolean(),
+                fail: fc.boolean(),
+            }),
+            { maxLength },
+        )
+        .map((specs) => specs.map(({ extra, done, fail }, id) => ({ ...(extra as Job), id, ...(done ? { done: true } : {}), ...(fail ? { fail: true } : {}) })));
+
