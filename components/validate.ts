@@ -159,6 +159,9 @@ export function validateStep(step: unknown, field: string): StepArgs {
     switch (kind) {
         case "pass":
             if (!("result" in step) || step.result === undefined) throw new ArgsError(`${field}.result`, "is required: the value to store on each job");
+            // ASL gives no sure reading of `"Result": null`: a null could store null or pass the state
+            // through, which would copy the whole state into every job. Refused rather than guessed.
+            if (step.result === null) throw new ArgsError(`${field}.result`, 'must not be null: a Pass state\'s null Result is not stored reliably; use false, "" or {} instead');
             break;
         case "lambda":
             present(step.function, `${field}.function`, "an aws.lambda.Function or a function ARN");

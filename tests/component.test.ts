@@ -292,6 +292,7 @@ describe("stack config", () => {
         ["an unknown onJobError", { "iterator-workflow:onJobError": "ignore" }, 'config iterator-workflow:onJobError: must be one of fail, record, got "ignore"'],
         ["a timeout that is not a number", { "iterator-workflow:timeoutSeconds": "soon" }, 'config iterator-workflow:timeoutSeconds: must be a whole number from 1 to 31536000, got "soon"'],
         ["limits with a typo", { "iterator-workflow:limits": '{"maxJob":3}' }, "config iterator-workflow:limits.maxJob: unknown key"],
+        ["a pass step whose result is null", { "iterator-workflow:steps": '[{"kind":"pass","name":"A","resultKey":"a","result":null}]' }, "config iterator-workflow:steps[0].result: must not be null"],
     ];
     for (const [what, config, message] of bad) {
         it(`rejects ${what} in one line naming the key`, async () => {

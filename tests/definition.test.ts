@@ -231,6 +231,7 @@ describe("validateArgs", () => {
         ["the reserved result key done", { steps: [{ ...step, resultKey: "done" }] }, 'steps[0].resultKey: "done" is written by the component itself'],
         ["a duplicate result key", { steps: [step, { ...step, name: "B" }] }, 'steps[1].resultKey: "a" is already written by steps[0]'],
         ["a pass step without result", { steps: [{ kind: "pass", name: "A", resultKey: "a" }] }, "steps[0].result: is required"],
+        ["a pass step whose result is null", { steps: [{ kind: "pass", name: "A", resultKey: "a", result: null }] }, "steps[0].result: must not be null"],
         ["a lambda step without function", { steps: [{ kind: "lambda", name: "A", resultKey: "a" }] }, "steps[0].function: is required"],
         ["an activity step without activity", { steps: [{ kind: "activity", name: "A", resultKey: "a" }] }, "steps[0].activity: is required"],
         ["a task step without resource", { steps: [{ kind: "task", name: "A", resultKey: "a" }] }, "steps[0].resource: is required"],
