@@ -12,7 +12,7 @@ export = async () => {
     try {
         args = argsFromConfig(pulumi.runtime.allConfig());
     } catch (err) {
-        if (err instanceof ArgsError) throw new pulumi.RunError(`config ${err.message}`);
+        if (err instanceof ArgsError) throw configError(err.message);
         throw err;
     }
     const workflow = new IteratorWorkflow("iterator", args);
@@ -26,3 +26,15 @@ export = async () => {
         startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,
     };
 };
+
+/**
+ * The one line `pulumi preview` prints for a bad config value. Its stack is just that line: Pulumi never
+ * shows a RunError's stack, yet @pulumi/pulumi/cmd/run formats it with util.inspect(err, {colors: true}),
+ * which on Node 22.23 spins for about 20 s and 1 GB on the SDK's source-mapped frames
+ * (".../node_modules/@pulumi/resource.ts"; https://github.com/nodejs/node/issues/64011).
+ */
+function configError(message: string): pulumi.RunError {
+    const error = new pulumi.RunError(`config ${message}`);
+    error.stack = `${error.name}: ${error.message}`;
+    return error;
+}
