@@ -1,5 +1,6 @@
 // The program loader the local commands share: the entry point chosen as the Pulumi CLI chooses it,
-// the program run as the SDK runs it, its workflows found from what it registers.
+// the program run as the SDK runs it, its workflows found from what it registers; and the same
+// resources and outputs as Pulumi's real language host entry gives for the same program.
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,6 +9,7 @@ import { ProgramError, UsageError } from "../local/errors";
 import { entryPoint, findProject } from "../local/program";
 import { readStackConfig, selectWorkflow, synthesize, type Synthesis } from "../local/synth";
 import { rejection } from "./helpers/errors";
+import { runWithLanguageHost } from "./helpers/languageHost";
 
 const ROOT = path.join(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "loader");
@@ -166,4 +168,37 @@ describe("which workflow a command works on", () => {
         expect(none.resources.map((r) => r.type)).to.include("aws:sfn/activity:Activity");
         expect(() => selectWorkflow(none, undefined, "dev")).to.throw(ProgramError, "stack dev: the program (index.ts) registers no IteratorWorkflow");
     });
+});
+
+describe("the loader and Pulumi's real language host agree", function () {
+    // Each host run starts node with ts-node, as `pulumi up` does.
+    this.timeout(120_000);
+
+    /** `type::name` with the parent's, the stack left out: what both sides know of each resource. */
+    const shape = (resources: { type: string; name: string; parent?: string }[]) => resources.map((r) => `${r.parent ?? ""} > ${r.type}::${r.name}`).sort();
+    const fromUrn = (urn: string) => {
+        const [, , qualified, name] = urn.split("::");
+        const type = qualified.split("$").pop()!;
+        return type === "pulumi:pulumi:Stack" ? undefined : `${type}::${name}`;
+    };
+
+    for (const [label, dir] of [
+        ["index.ts (a function exported as the module)", ROOT],
+        ["a top-level program with named exports", fixture("top-level")],
+    ] as const) {
+        it(`registers the same resources and exports the same outputs: ${label}`, async () => {
+            const host = await runWithLanguageHost({ projectDir: dir, stack: "dev" });
+            expect(host.exitCode, host.stderr).to.equal(0);
+            const local = await synthesize(readStackConfig("dev", dir), "dev", { dir });
+
+            const hostResources = host.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent === "" ? undefined : fromUrn(r.parent) }));
+            const localResources = local.resources.map((r) => ({ ...r, parent: r.parent?.startsWith("pulumi:pulumi:Stack::") ? undefined : r.parent }));
+            expect(shape(localResources)).to.deep.equal(shape(hostResources));
+            expect(Object.keys(host.stackOutputs ?? {})).to.include("stateMachineArn");
+            expect(local.outputs).to.deep.equal(host.stackOutputs);
+
+            const definition = (resources: { type: string; inputs: Record<string, unknown> }[]) => resources.find((r) => r.type === "aws:sfn/stateMachine:StateMachine")!.inputs.definition;
+            expect(definition(local.resources)).to.be.a("string").and.to.equal(definition(host.resources));
+        });
+    }
 });
