@@ -74,7 +74,8 @@ function iteratorPeaks(f: PayloadFacts): StatePeak[] {
         // The first hand-over sends the most: every job but those the first execution finished.
         const p = n - per;
         const startedBy = field("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID", ARN_MAX_BYTES + 2);
-        const childInput = jobsState(p, f.maxJobBytes) + startedBy;
+        // {"handedOver":{"jobs":[...]},"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":"..."}; the output is the jobs and that field.
+        const childInput = utf8(`{"handedOver":}`) + jobsState(p, f.maxJobBytes) + startedBy;
         const childOutput = jobsState(p, grown) + startedBy;
         peaks.push({
             state: "HandOver's task result (the new execution's input as a JSON string, and its output)",
@@ -82,8 +83,9 @@ function iteratorPeaks(f: PayloadFacts): StatePeak[] {
         });
         peaks.push({ state: "TakeChildOutput's task result (the new execution's output as a JSON string)", bytes: HANDOVER_RESULT_META_BYTES + escaped(childOutput) });
         // Finished jobs wait in the bookkeeping, with one slot letter per job, beside the output.
-        const book = field(BOOKKEEPING_FIELD, utf8(JSON.stringify({ next: "handover", slots: "", done: [], sent: "0".repeat(64), child: { type: "ExecutionSucceeded" } })) + n + listBytes(per, grown) - 2);
-        peaks.push({ state: "Merge's input", bytes: utf8(`{"jobs":{"output":}}`) + childOutput + book + f.taskOverheadBytes });
+        const bookFields = { next: "handover", slots: "", done: [], sent: "0".repeat(64), send: { output: null }, child: { type: "ExecutionSucceeded" } };
+        const book = field(BOOKKEEPING_FIELD, utf8(JSON.stringify(bookFields)) - utf8("null") + childOutput + n + listBytes(per, grown) - 2);
+        peaks.push({ state: "Merge's input", bytes: utf8(`{"jobs":[]}`) + book + f.taskOverheadBytes });
     }
     return peaks;
 }

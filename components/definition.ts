@@ -105,7 +105,13 @@ function moveToEndTask(spec: DefinitionSpec, action: "start" | "advance" | "merg
         Type: "Task",
         Resource: spec.moveToEndArn,
         // No ResultPath: the default, "$", makes the function's return value the new state.
-        Parameters: { action, "state.$": "$", settings: spec.settings as unknown as Json },
+        Parameters: {
+            action,
+            "state.$": "$",
+            settings: spec.settings as unknown as Json,
+            // A run over jobs by reference writes its results under the name of the execution it starts in.
+            ...(action === "start" && spec.settings.store !== undefined ? { "execution.$": "$$.Execution.Name" } : {}),
+        },
         TimeoutSeconds: 30,
         Retry: [MOVE_TO_END_RETRY as unknown as Json],
         Catch: [{ ErrorEquals: WORKFLOW_ERRORS, Next: STATE.readError }],
@@ -125,11 +131,12 @@ function handOverStates(spec: DefinitionSpec): Record<string, Record<string, Jso
                 // definition depend on the machine it defines.
                 "StateMachineArn.$": "$$.StateMachine.Id",
                 "Name.$": CHILD_NAME,
-                Input: { "jobs.$": "$.jobs", [`${STARTED_BY_FIELD}.$`]: "$$.Execution.Id" },
+                // What MoveToEnd prepared: the unfinished jobs, or, by reference, where to read on.
+                Input: { "handedOver.$": `$.${ITERATOR_FIELD}.send`, [`${STARTED_BY_FIELD}.$`]: "$$.Execution.Id" },
             },
-            // The output replaces the jobs sent: no state holds a job twice.
+            // The output replaces what was sent: no state holds a job twice.
             ResultSelector: { "output.$": "$.Output" },
-            ResultPath: "$.jobs",
+            ResultPath: `$.${ITERATOR_FIELD}.send`,
             Retry: [HANDOVER_RETRY as unknown as Json],
             Catch: [{ ErrorEquals: EXECUTION_EXISTS, ResultPath: null, Next: STATE.resumeChild }],
             Next: STATE.merge,
@@ -169,7 +176,7 @@ function handOverStates(spec: DefinitionSpec): Record<string, Record<string, Jso
             Resource: sfnSdk(spec.partition, "getExecutionHistory"),
             Parameters: history(true),
             ResultSelector: { "output.$": "States.StringToJson($.Events[0].ExecutionSucceededEventDetails.Output)" },
-            ResultPath: "$.jobs",
+            ResultPath: `$.${ITERATOR_FIELD}.send`,
             Retry: [SFN_SDK_RETRY as unknown as Json],
             Next: STATE.merge,
         },

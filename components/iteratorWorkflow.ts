@@ -5,7 +5,7 @@ import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
 import { buildDefinition } from "./definition";
 import { buildMapDefinition } from "./mapDefinition";
 import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
-import { moveToEndCode } from "./moveToEndCode";
+import { moveToEndArchive } from "./moveToEndCode";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
 import { ArgsError, validateArgs } from "./validate";
@@ -116,7 +116,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                     timeout: 10,
                     handler: "index.handler",
                     role: this.moveToEndRole.arn,
-                    code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(moveToEndCode()) }),
+                    code: new pulumi.asset.AssetArchive(Object.fromEntries(Object.entries(moveToEndArchive()).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)]))),
                     loggingConfig: { logFormat: "JSON", logGroup: functionLogGroup.name },
                     tags: userTags,
                 },

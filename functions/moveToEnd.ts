@@ -1,7 +1,9 @@
 // The MoveToEnd Lambda: the only code the iterator strategy runs in AWS besides the user's steps.
-// It ships as one CommonJS file whose only import is Node's own crypto, so everything it needs lives
-// here, and the definition builder imports its constants from this file rather than repeating them.
+// It ships as CommonJS with no dependency bundled: Node's crypto, jobStore.ts (reading and writing
+// jobs by reference) and, through it, the AWS SDK the Lambda runtime provides. The definition builder
+// imports its constants from this file rather than repeating them.
 import { createHash } from "node:crypto";
+import { readWindow, RefError, resultKey, writeWindow, type JobsRef, type StoreSettings } from "./jobStore";
 
 /** Field of the workflow state where the iterator keeps its bookkeeping while jobs remain. */
 export const ITERATOR_FIELD = "_iterator";
@@ -32,35 +34,67 @@ export const STARTED_BY_FIELD = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID";
 
 export type Job = { [key: string]: unknown; done?: boolean };
 
+/**
+ * Where a run over jobs by reference stands: the object's next line, the window of jobs now in `jobs`,
+ * and the counts of the windows already written.
+ */
+export interface RefBookkeeping {
+    /** The name of the first execution: every window is written under `<resultsPrefix><run>/`. */
+    run: string;
+    /** Byte offset and line number (from 1) of the first line not read yet, and the object's size. */
+    cursor: number;
+    line: number;
+    size: number;
+    /** Index of the window now in `jobs`, from 0. */
+    window: number;
+    /** Jobs in the windows already written: all, finished without an error, finished with one. */
+    total: number;
+    done: number;
+    failed: number;
+}
+
 export interface IteratorBookkeeping {
     /** What the Choice state does next: work on jobs[0]. */
     next: "work";
-    /** Index, in the caller's original list, of the job now at jobs[0]. */
+    /** Index, in the caller's original list (or window), of the job now at jobs[0]. */
     offset: number;
     /** Jobs finished by this execution; a hand-over starts the count again. */
     processed: number;
-    /** Ties offset to the list it was written for, so an edited or made-up one is refused, not obeyed. */
+    /** By reference: where the run stands in the object. */
+    ref?: RefBookkeeping;
+    /** Ties offset (and ref) to the list it was written for, so an edited or made-up one is refused, not obeyed. */
+    check: string;
+}
+
+/** By reference, between windows: what a hand-over's new execution starts from, reading at the cursor. */
+export interface ReadBookkeeping {
+    next: "read";
+    ref: RefBookkeeping;
     check: string;
 }
 
 /**
- * While a new execution works on the unfinished jobs, `jobs` holds only those (the new execution's
- * input) and the finished ones wait here with where each stood. The HandOver task then replaces
- * `jobs` with `{"output": <the new execution's output>}`, so no state ever holds a job twice.
+ * While a new execution works on the rest, `send` holds its input: the unfinished jobs, or, by
+ * reference, where to read on. The finished jobs wait here with where each stood (inline), or are
+ * written already (by reference). HandOver replaces `send` with `{"output": <the new execution's
+ * output>}`, so no state ever holds a job twice.
  */
 export interface HandOverBookkeeping {
     next: "handover";
-    /** One character per job of the caller's list, in its order: `d` finished (in `done`), `p` handed over. */
-    slots: string;
-    done: Job[];
-    /** SHA-256 of the jobs sent, without the fields the workflow writes: what comes back must match it. */
-    sent: string;
+    /** Inline: one character per job of the caller's list, in its order: `d` finished (in `done`), `p` handed over. */
+    slots?: string;
+    done?: Job[];
+    /** Inline: SHA-256 of the jobs sent, without the fields the workflow writes: what comes back must match it. */
+    sent?: string;
+    /** By reference: where the new execution reads on. */
+    ref?: RefBookkeeping;
+    send: Record<string, unknown>;
 }
 
 export interface WorkflowState {
     [key: string]: unknown;
     jobs: Job[];
-    _iterator?: IteratorBookkeeping | HandOverBookkeeping;
+    _iterator?: IteratorBookkeeping | HandOverBookkeeping | ReadBookkeeping;
 }
 
 export interface Settings {
@@ -76,12 +110,19 @@ export interface Settings {
     resultKeys: string[];
     /** Hand over to a new execution after this many jobs; absent or 0: never. */
     jobsPerExecution?: number;
+    /** Where jobs by reference are read and their results written; absent: the workflow takes jobs inline only. */
+    store?: StoreSettings;
+    /** By reference: jobs in a window, and the longest line read, in bytes. */
+    windowJobs?: number;
+    maxLineBytes?: number;
 }
 
 export interface MoveToEndEvent {
     action: "start" | "advance" | "merge";
     state: unknown;
     settings: Settings;
+    /** Prepare's: the execution's name, which names a run's results by reference. */
+    execution?: string;
 }
 
 /**
@@ -140,9 +181,11 @@ function original(job: Job, settings: Settings): Job {
 
 const digestOf = (jobs: Job[], settings: Settings): string => sha256(canonical(jobs.map((j) => original(j, settings))));
 
-function checkOf(offset: number, n: number, head: Job | undefined, settings: Settings): string {
-    return sha256(`${offset}:${n}:${head === undefined ? "" : canonical(original(head, settings))}`);
+function checkOf(offset: number, n: number, head: Job | undefined, settings: Settings, ref?: RefBookkeeping): string {
+    return sha256(`${offset}:${n}:${head === undefined ? "" : canonical(original(head, settings))}:${ref === undefined ? "" : canonical(ref)}`);
 }
+
+const readCheck = (ref: RefBookkeeping): string => sha256(`read:${canonical(ref)}`);
 
 function validateSettings(settings: unknown): Settings {
     if (!isObject(settings)) invalid(`settings must be an object, got ${describe(settings)}`);
@@ -151,8 +194,14 @@ function validateSettings(settings: unknown): Settings {
     }
     const keys = settings.resultKeys;
     if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) invalid(`settings.resultKeys must be a list of field names, got ${describe(keys)}`);
-    const per = settings.jobsPerExecution;
-    if (per !== undefined && !isWhole(per)) invalid(`settings.jobsPerExecution must be a whole number >= 0, got ${describe(per)}`);
+    for (const key of ["jobsPerExecution", "windowJobs", "maxLineBytes"] as const) {
+        if (settings[key] !== undefined && !isWhole(settings[key])) invalid(`settings.${key} must be a whole number >= 0, got ${describe(settings[key])}`);
+    }
+    const store = settings.store;
+    if (store !== undefined) {
+        if (!isObject(store) || !["bucket", "inputPrefix", "resultsPrefix"].every((k) => typeof store[k] === "string")) invalid(`settings.store must name a bucket, an inputPrefix and a resultsPrefix`);
+        if (!isWhole(settings.windowJobs, 1) || !isWhole(settings.maxLineBytes, 1)) invalid(`settings.windowJobs and settings.maxLineBytes are needed with a store`);
+    }
     return settings as unknown as Settings;
 }
 
@@ -167,27 +216,42 @@ function validateJobs(jobs: unknown, field: string, mustBeDone = false): Job[] {
 }
 
 /** Checks the caller's state; the messages name the field, as a user would look for it. */
-export function validateState(state: unknown): WorkflowState {
+export function validateState(state: unknown, settings?: Settings): WorkflowState {
     if (!isObject(state)) invalid(`the workflow input must be a JSON object, got ${describe(state)}`);
-    if (!("jobs" in state)) invalid(`the workflow input has no "jobs" field; expected {"jobs": [ ... ]}`);
     const book = state[ITERATOR_FIELD];
-    // After a hand-over, jobs holds the new execution's output until Merge puts it back.
-    if (isObject(book) && book.next === "handover" && isObject(state.jobs)) return state as unknown as WorkflowState;
+    if (book !== undefined && !isObject(book)) invalid(`"${ITERATOR_FIELD}" is reserved for the workflow's bookkeeping; got ${describe(book)}`);
+    if (book === undefined && "jobsFrom" in state) {
+        if ("jobs" in state) invalid(`the workflow input has both "jobs" and "jobsFrom"; give the jobs inline or by reference, not both`);
+        return state as unknown as WorkflowState;
+    }
+    if (!("jobs" in state)) {
+        const byRef = settings?.store === undefined ? "" : ` or {"jobsFrom": {"bucket": "${settings.store.bucket}", "key": "${settings.store.inputPrefix}..."}}`;
+        invalid(`the workflow input has no "jobs" field; expected {"jobs": [ ... ]}${byRef}`);
+    }
     if (!Array.isArray(state.jobs)) invalid(`"jobs" must be an array, got ${describe(state.jobs)}`);
     validateJobs(state.jobs, "jobs");
-    if (book !== undefined && !isObject(book)) invalid(`"${ITERATOR_FIELD}" is reserved for the workflow's bookkeeping; got ${describe(book)}`);
     return state as unknown as WorkflowState;
+}
+
+function validateRef(ref: unknown, field: string): RefBookkeeping {
+    const f = `${ITERATOR_FIELD}.ref`;
+    if (!isObject(ref) || typeof ref.run !== "string" || ref.run === "") invalid(`${f} must be where a run by reference stands, with its run's name; got ${describe(ref)} in ${field}`);
+    for (const key of ["cursor", "line", "size", "window", "total", "done", "failed"] as const) {
+        if (!isWhole(ref[key])) invalid(`${f}.${key} must be a whole number >= 0, got ${describe(ref[key])}`);
+    }
+    return ref as unknown as RefBookkeeping;
 }
 
 /** The bookkeeping of a state between jobs, checked against the list it claims to describe. */
 function workBook(state: WorkflowState, settings: Settings): IteratorBookkeeping {
     const book = state[ITERATOR_FIELD] as unknown as Record<string, unknown>;
     const f = ITERATOR_FIELD;
-    if (book.next !== "work") invalid(`${f}.next must be "work" or "handover", got ${describe(book.next)}`);
+    if (book.next !== "work") invalid(`${f}.next must be "work", "read" or "handover", got ${describe(book.next)}`);
     const n = state.jobs.length;
     if (!isWhole(book.offset) || book.offset >= Math.max(n, 1)) invalid(`${f}.offset must be a whole number below the number of jobs (${n}), got ${describe(book.offset)}`);
     if (!isWhole(book.processed)) invalid(`${f}.processed must be a whole number >= 0, got ${describe(book.processed)}`);
-    if (book.check !== checkOf(book.offset, n, state.jobs[0], settings)) {
+    const ref = book.ref === undefined ? undefined : validateRef(book.ref, f);
+    if (book.check !== checkOf(book.offset, n, state.jobs[0], settings, ref)) {
         invalid(`${f} does not belong to these jobs (its check does not match): it is the workflow's own bookkeeping; leave it out of new input, or pass a kept state unedited`);
     }
     return book as unknown as IteratorBookkeeping;
@@ -197,6 +261,11 @@ function workBook(state: WorkflowState, settings: Settings): IteratorBookkeeping
 function handOverBook(state: WorkflowState): HandOverBookkeeping {
     const book = state[ITERATOR_FIELD] as unknown as Record<string, unknown>;
     const f = ITERATOR_FIELD;
+    if (!isObject(book.send)) invalid(`${f}.send must be what the hand-over sends, or {"output": ...} once it has come back; got ${describe(book.send)}`);
+    if (book.ref !== undefined) {
+        validateRef(book.ref, f);
+        return book as unknown as HandOverBookkeeping;
+    }
     if (typeof book.slots !== "string" || !/^[dp]*$/.test(book.slots)) invalid(`${f}.slots must be a string of d and p, got ${describe(book.slots)}`);
     const done = validateJobs(book.done, `${f}.done`, true);
     const finished = [...book.slots].filter((c) => c === "d").length;
@@ -211,39 +280,51 @@ function rotateLeft<T>(items: T[], by: number): T[] {
     return k === 0 ? items : items.slice(k).concat(items.slice(0, k));
 }
 
-function withoutBook(state: WorkflowState): Omit<WorkflowState, "jobs" | typeof ITERATOR_FIELD> {
+type Rest = Omit<WorkflowState, "jobs" | typeof ITERATOR_FIELD>;
+
+function withoutBook(state: WorkflowState): Rest {
     const { [ITERATOR_FIELD]: _book, jobs: _jobs, ...rest } = state;
     return rest;
 }
 
 /** Bookkeeping at its largest for a list of n jobs: what the budget counts for it. */
-const largestWorkBook = (n: number): IteratorBookkeeping => ({ next: "work", offset: n, processed: n, check: "0".repeat(64) });
+const largestWorkBook = (n: number, ref?: RefBookkeeping): IteratorBookkeeping => ({
+    next: "work",
+    offset: n,
+    processed: n,
+    ...(ref === undefined ? {} : { ref: { ...ref, cursor: ref.size, line: ref.line + n, window: ref.window + 1, total: ref.total + n, done: ref.total + n, failed: ref.total + n } }),
+    check: "0".repeat(64),
+});
 
 /**
  * Brings the first unfinished job (from jobs[0] on, wrapping around) to the front, or, when none
  * is left, puts the list back in the caller's order and drops the bookkeeping: its absence is
- * what tells the Choice state that the workflow is done.
+ * what tells the Choice state that the workflow is done. By reference, a finished window is
+ * written and the next one read instead, until the object ends.
  */
-function settle(state: WorkflowState, offset: number, processed: number, settings: Settings, overhead: number): WorkflowState {
+async function settle(state: WorkflowState, offset: number, processed: number, settings: Settings, overhead: number, ref?: RefBookkeeping): Promise<WorkflowState> {
     const rest = withoutBook(state);
     const n = state.jobs.length;
     const skip = state.jobs.findIndex((job) => job.done !== true);
     if (skip === -1) {
-        const result = { ...rest, jobs: rotateLeft(state.jobs, n - offset) } as WorkflowState;
+        const inOrder = rotateLeft(state.jobs, n - offset);
+        if (ref !== undefined) return nextWindow(rest, inOrder, ref, processed, settings, overhead);
+        const result = { ...rest, jobs: inOrder } as WorkflowState;
         guard(`the finished list`, bytes(result), settings);
         return result;
     }
     const jobs = rotateLeft(state.jobs, skip);
     const unfinished = jobs.filter((job) => job.done !== true);
-    const per = settings.jobsPerExecution ?? 0;
+    // By reference, a window is handed over whole, once written: see nextWindow.
+    const per = ref === undefined ? (settings.jobsPerExecution ?? 0) : 0;
     if (per > 0 && processed >= per) return handOver(rest, rotateLeft(state.jobs, n - offset), settings);
     const at = (offset + skip) % n;
-    const book: IteratorBookkeeping = { next: "work", offset: at, processed, check: checkOf(at, n, jobs[0], settings) };
+    const book: IteratorBookkeeping = { next: "work", offset: at, processed, ...(ref === undefined ? {} : { ref }), check: checkOf(at, n, jobs[0], settings, ref) };
     const result = { ...rest, jobs, [ITERATOR_FIELD]: book } as WorkflowState;
     // The largest state still to come: every unfinished job grown, a caught error at its largest, and
     // this task's own Parameters around it.
     const size = bytes(result);
-    const finalBytes = size - bytes(book) + bytes(largestWorkBook(n)) + unfinished.length * settings.growthPerJobBytes + settings.transientBytes + overhead;
+    const finalBytes = size - bytes(book) + bytes(largestWorkBook(n, ref)) + unfinished.length * settings.growthPerJobBytes + settings.transientBytes + overhead;
     guard(`the workflow state is ${size} bytes and its ${unfinished.length} unfinished job(s) would bring it`, finalBytes, settings);
     // A hand-over still to come in this execution: its task result, with the jobs it will send. Checked
     // once when an execution starts (and again when it hands over), not for every job.
@@ -253,13 +334,66 @@ function settle(state: WorkflowState, offset: number, processed: number, setting
     return result;
 }
 
+/** A run by reference: a fresh input starts at the object's first line, under this execution's name. */
+function firstRef(state: WorkflowState, settings: Settings, execution: string | undefined): { rest: Rest; ref: RefBookkeeping } {
+    const store = settings.store;
+    const from = state.jobsFrom;
+    if (store === undefined) invalid(`jobsFrom: this workflow has no job store, so it takes its jobs inline only: {"jobs": [ ... ]}`);
+    if (!isObject(from) || typeof from.bucket !== "string" || typeof from.key !== "string") invalid(`jobsFrom must be {"bucket": "...", "key": "..."}, got ${describe(from)}`);
+    if (from.bucket !== store.bucket) invalid(`jobsFrom.bucket must be the job store's bucket "${store.bucket}", got ${JSON.stringify(from.bucket).slice(0, 80)}`);
+    if (!from.key.startsWith(store.inputPrefix) || from.key.length === store.inputPrefix.length) invalid(`jobsFrom.key must be under the job store's input prefix "${store.inputPrefix}", got ${JSON.stringify(from.key).slice(0, 120)}`);
+    if (typeof execution !== "string" || execution === "") invalid(`"start" needs the execution's name to read jobs by reference`);
+    const { jobs: _none, ...rest } = state;
+    return { rest: rest as Rest, ref: { run: execution, cursor: 0, line: 1, size: 0, window: 0, total: 0, done: 0, failed: 0 } };
+}
+
+/** Reads the window at the cursor into `jobs`, or, when the object has ended, gives the run's output. */
+async function readAt(rest: Rest, ref: RefBookkeeping, settings: Settings, overhead: number): Promise<WorkflowState> {
+    const store = settings.store!;
+    let read;
+    try {
+        read = await readWindow(rest.jobsFrom as JobsRef, ref.cursor, ref.line, settings.windowJobs!, settings.maxLineBytes!);
+    } catch (err) {
+        if (err instanceof RefError) invalid(err.message);
+        throw err;
+    }
+    if (read.jobs.length === 0) {
+        const written = ref.cursor === 0 && ref.window === 0 ? 0 : ref.window;
+        const result = {
+            ...rest,
+            results: { bucket: store.bucket, prefix: `${store.resultsPrefix}${ref.run}/`, objects: written, first: written > 0 ? resultKey(store, ref.run, 0) : null },
+            total: ref.total,
+            done: ref.done,
+            failed: ref.failed,
+        } as unknown as WorkflowState;
+        return result;
+    }
+    // The cursor moves past the window at once: once the window is written, reading goes on from there.
+    const next: RefBookkeeping = { ...ref, cursor: read.cursor, line: read.line, size: read.size };
+    return settle({ ...rest, jobs: read.jobs } as WorkflowState, 0, 0, settings, overhead, next);
+}
+
+/** A finished window: written, counted, then the next one read, or the rest handed over. */
+async function nextWindow(rest: Rest, inOrder: Job[], ref: RefBookkeeping, processed: number, settings: Settings, overhead: number): Promise<WorkflowState> {
+    await writeWindow(settings.store!, ref.run, ref.window, inOrder);
+    const failed = inOrder.filter((job) => job.error !== undefined).length;
+    const next: RefBookkeeping = { ...ref, window: ref.window + 1, total: ref.total + inOrder.length, done: ref.done + inOrder.length - failed, failed: ref.failed + failed };
+    const per = settings.jobsPerExecution ?? 0;
+    if (per > 0 && next.cursor < next.size && processed + settings.windowJobs! > per) {
+        // Only where to read on is sent: a chain of executions costs no payload.
+        const send = { ...rest, [ITERATOR_FIELD]: { next: "read", ref: next, check: readCheck(next) } };
+        return { ...rest, jobs: [], [ITERATOR_FIELD]: { next: "handover", ref: next, send } } as WorkflowState;
+    }
+    return readAt(rest, next, settings, overhead);
+}
+
 /**
  * The task results a hand-over of `pending` brings, at their largest: the new execution's
  * description (its input as a JSON string, its output as JSON), or, when that execution has to be
  * read back after a lost response, its output as a JSON string in a history event.
  */
 export function handOverResultBytes(pending: Job[], settings: Settings): number {
-    const input = { jobs: pending, [STARTED_BY_FIELD]: "x".repeat(ARN_MAX_BYTES) };
+    const input = { handedOver: { jobs: pending }, [STARTED_BY_FIELD]: "x".repeat(ARN_MAX_BYTES) };
     const output = bytes(input) + pending.length * settings.growthPerJobBytes;
     const described = escapedBytes(input) + output;
     // Escaping at most doubles a JSON text; the results are not known yet, so their part is doubled.
@@ -271,15 +405,16 @@ export function handOverResultBytes(pending: Job[], settings: Settings): number 
  * Splits the caller's list for a hand-over: the unfinished jobs become the new execution's input, in
  * the caller's order, and the finished ones wait in the bookkeeping with their places.
  */
-function handOver(rest: Omit<WorkflowState, "jobs" | typeof ITERATOR_FIELD>, inOrder: Job[], settings: Settings): WorkflowState {
+function handOver(rest: Rest, inOrder: Job[], settings: Settings): WorkflowState {
     const pending = inOrder.filter((job) => job.done !== true);
     const book: HandOverBookkeeping = {
         next: "handover",
         slots: inOrder.map((job) => (job.done === true ? "d" : "p")).join(""),
         done: inOrder.filter((job) => job.done === true),
         sent: digestOf(pending, settings),
+        send: { jobs: pending },
     };
-    const result = { ...rest, jobs: pending, [ITERATOR_FIELD]: book } as WorkflowState;
+    const result = { ...rest, jobs: [], [ITERATOR_FIELD]: book } as WorkflowState;
     guard(`the hand-over's task result (the ${pending.length} job(s) it sends, and what comes back)`, handOverResultBytes(pending, settings), settings);
     // Once merged, every job is finished and in place; until then the finished ones wait beside the output.
     guard(`the state after the hand-over`, bytes(result) + pending.length * settings.growthPerJobBytes + bytes({ output: {} }), settings);
@@ -288,24 +423,32 @@ function handOver(rest: Omit<WorkflowState, "jobs" | typeof ITERATOR_FIELD>, inO
 
 /** The caller's list again: finished jobs from the bookkeeping, handed-over ones from `back`, each in its slot. */
 function interleave(state: WorkflowState, book: HandOverBookkeeping, back: Job[], field: string, settings: Settings): WorkflowState {
-    const expected = [...book.slots].filter((c) => c === "p").length;
+    const slots = book.slots!;
+    const expected = [...slots].filter((c) => c === "p").length;
     if (back.length !== expected) invalid(`${field} must hold the ${expected} job(s) handed over, got ${back.length}`);
     if (digestOf(back, settings) !== book.sent) {
         invalid(`${field} are not the jobs handed over: without the fields the workflow writes, they differ from what was sent`);
     }
-    const done = [...book.done];
+    const done = [...book.done!];
     const pending = [...back];
-    return { ...withoutBook(state), jobs: [...book.slots].map((slot) => (slot === "d" ? done.shift()! : pending.shift()!)) } as WorkflowState;
+    return { ...withoutBook(state), jobs: [...slots].map((slot) => (slot === "d" ? done.shift()! : pending.shift()!)) } as WorkflowState;
 }
 
-/** Puts what the new execution returned back among the finished jobs, in the caller's order. */
+/** Puts what the new execution returned back among the finished jobs, in the caller's order; by reference, takes its output. */
 function merge(state: WorkflowState, settings: Settings): WorkflowState {
     const book = handOverBook(state);
-    const returned = state.jobs as unknown;
-    const output = isObject(returned) ? returned.output : undefined;
-    if (!isObject(output)) invalid(`"merge" needs jobs to be {"output": <the new execution's output>}, got ${describe(returned)}`);
-    const back = validateJobs(output.jobs, "jobs.output.jobs", true);
-    const result = interleave(state, book, back, "jobs.output.jobs", settings);
+    const output = book.send.output;
+    const field = `${ITERATOR_FIELD}.send.output`;
+    if (!isObject(output)) invalid(`"merge" needs ${ITERATOR_FIELD}.send to be {"output": <the new execution's output>}, got ${describe(book.send)}`);
+    if (book.ref !== undefined) {
+        const results = output.results;
+        const prefix = `${settings.store?.resultsPrefix ?? ""}${book.ref.run}/`;
+        if (!isObject(results) || results.prefix !== prefix || ITERATOR_FIELD in output) invalid(`${field} must be the finished run's output, with its results under "${prefix}"`);
+        if (!isWhole(output.total) || output.total < book.ref.total) invalid(`${field}.total must count at least the ${book.ref.total} job(s) written before the hand-over, got ${describe(output.total)}`);
+        return output as unknown as WorkflowState;
+    }
+    const back = validateJobs(output.jobs, `${field}.jobs`, true);
+    const result = interleave(state, book, back, `${field}.jobs`, settings);
     guard(`the merged list`, bytes(result), settings);
     return result;
 }
@@ -354,41 +497,60 @@ function guard(what: string, projected: number, settings: Settings): void {
     }
 }
 
-/** The state to resume from: a kept state's jobs back in the caller's order with their progress. */
-function resume(state: WorkflowState, settings: Settings): { state: WorkflowState; offset: number } {
+/** The state to resume from, and where in it: a kept state's jobs back in order with their progress. */
+function resume(state: WorkflowState, settings: Settings): { state: WorkflowState; offset: number; ref?: RefBookkeeping } {
     const book = state[ITERATOR_FIELD] as Record<string, unknown> | undefined;
     if (book === undefined) return { state, offset: 0 };
     if (book.next === "handover") {
         const handed = handOverBook(state);
-        if (isObject(state.jobs)) return { state: merge(state, settings), offset: 0 };
-        // A hand-over that failed: the jobs sent, with whatever progress was composed back into them.
-        return { state: interleave(state, handed, state.jobs, "jobs", settings), offset: 0 };
+        if (isObject(handed.send.output)) return { state: merge(state, settings), offset: 0 };
+        // A hand-over that failed: by reference, read on where it was sent; inline, the jobs sent, with
+        // whatever progress was composed back into them.
+        if (handed.ref !== undefined) return { state: handed.send as WorkflowState, offset: 0 };
+        return { state: interleave(state, handed, validateJobs(handed.send.jobs, `${ITERATOR_FIELD}.send.jobs`), `${ITERATOR_FIELD}.send.jobs`, settings), offset: 0 };
     }
-    return { state, offset: workBook(state, settings).offset };
+    if (book.next === "read") return { state, offset: 0 };
+    const work = workBook(state, settings);
+    return { state, offset: work.offset, ref: work.ref };
 }
 
-export function moveToEnd(event: MoveToEndEvent): WorkflowState {
+export async function moveToEnd(event: MoveToEndEvent): Promise<WorkflowState> {
     if (!isObject(event)) invalid(`the MoveToEnd event must be an object, got ${describe(event)}`);
     const settings = validateSettings(event.settings);
-    const state = validateState(event.state);
+    // A hand-over's new execution gets its input wrapped beside the field that ties it to its parent.
+    const given = isObject(event.state) && isObject(event.state.handedOver) && event.action === "start" ? event.state.handedOver : event.state;
+    const state = validateState(given, settings);
     // What this task's Parameters add around the state, for the longest action name.
     const overhead = bytes({ ...event, action: "advance", state: null }) - bytes(null);
     switch (event.action) {
         case "start": {
-            // A kept state resumes where it stopped and still ends in the caller's order.
+            const book = state[ITERATOR_FIELD];
+            if (book === undefined && "jobsFrom" in state) {
+                const { rest, ref } = firstRef(state, settings, event.execution);
+                return readAt(rest, ref, settings, overhead);
+            }
             const from = resume(state, settings);
-            return settle(from.state, from.offset, 0, settings, overhead);
+            const read = from.state[ITERATOR_FIELD];
+            if (read?.next === "read") {
+                const ref = validateRef(read.ref, ITERATOR_FIELD);
+                if (read.check !== readCheck(ref)) invalid(`${ITERATOR_FIELD} does not belong to this run (its check does not match): pass a kept state unedited`);
+                return readAt(withoutBook(from.state), ref, settings, overhead);
+            }
+            // A kept state resumes where it stopped and still ends in the caller's order.
+            return settle(from.state, from.offset, 0, settings, overhead, from.ref);
         }
         case "merge": {
             if (state[ITERATOR_FIELD]?.next !== "handover") invalid(`"merge" needs a state handed over by this workflow (${ITERATOR_FIELD}.next "handover")`);
-            return settle(merge(state, settings), 0, 0, settings, overhead);
+            const merged = merge(state, settings);
+            // By reference the output is the run's; inline, every job is back in place.
+            return merged[ITERATOR_FIELD] === undefined && !Array.isArray(merged.jobs) ? merged : settle(merged, 0, 0, settings, overhead);
         }
         case "advance": {
             if (state[ITERATOR_FIELD] === undefined || state.jobs.length === 0) invalid(`"advance" needs a state with jobs and "${ITERATOR_FIELD}"; start the workflow from its first state`);
             const book = workBook(state, settings);
             const [head, ...tail] = state.jobs;
             const jobs = [...tail, { ...trimError(head), done: true }];
-            return settle({ ...state, jobs }, (book.offset + 1) % jobs.length, book.processed + 1, settings, overhead);
+            return settle({ ...state, jobs }, (book.offset + 1) % jobs.length, book.processed + 1, settings, overhead, book.ref);
         }
         default:
             return invalid(`action must be "start", "advance" or "merge", got ${describe((event as { action: unknown }).action)}`);
@@ -396,18 +558,28 @@ export function moveToEnd(event: MoveToEndEvent): WorkflowState {
 }
 
 /**
- * Puts a state kept from a failure back in the caller's order, without bookkeeping: what a new
- * execution resumes from. `handedOver` is the kept state of the execution a hand-over started, if it
- * failed too: its progress goes in place of the jobs sent to it.
+ * A state kept from a failure, ready for a new execution: inline, every job back in the caller's
+ * order without bookkeeping; by reference, the window in order with where the run stands (its
+ * bookkeeping stays: it is where to read on). `handedOver` is the same of the execution a hand-over
+ * started, if it failed too: inline, its progress goes in place of the jobs sent to it; by reference,
+ * it stands further on, so it is the state to resume from.
  */
 export function inCallerOrder(state: WorkflowState, settings: Settings, handedOver?: WorkflowState): WorkflowState {
-    const book = state[ITERATOR_FIELD];
-    if (book?.next === "handover" && handedOver !== undefined && Array.isArray(state.jobs)) {
-        return resume({ ...state, jobs: inCallerOrder(handedOver, settings).jobs }, settings).state;
+    const book = state[ITERATOR_FIELD] as HandOverBookkeeping | undefined;
+    if (book?.next === "handover" && handedOver !== undefined) {
+        if (book.ref !== undefined) return inCallerOrder(handedOver, settings);
+        if (!isObject(book.send.output)) {
+            const composed = { ...state, [ITERATOR_FIELD]: { ...book, send: { jobs: inCallerOrder(handedOver, settings).jobs } } } as WorkflowState;
+            return inCallerOrder(composed, settings);
+        }
     }
     const from = resume(state, settings);
+    if (from.state[ITERATOR_FIELD]?.next === "read") return from.state;
     const n = from.state.jobs.length;
-    return { ...withoutBook(from.state), jobs: rotateLeft(from.state.jobs, n - from.offset) } as WorkflowState;
+    const jobs = rotateLeft(from.state.jobs, n - from.offset);
+    if (from.ref === undefined) return { ...withoutBook(from.state), jobs } as WorkflowState;
+    const kept: IteratorBookkeeping = { next: "work", offset: 0, processed: 0, ref: from.ref, check: checkOf(0, n, jobs[0], settings, from.ref) };
+    return { ...withoutBook(from.state), jobs, [ITERATOR_FIELD]: kept } as WorkflowState;
 }
 
 export const handler = async (event: MoveToEndEvent): Promise<WorkflowState> => moveToEnd(event);

@@ -4,9 +4,9 @@ import { loadHandler } from "../components/moveToEndCode";
 import type { Json } from "../components/steps";
 import { asLambda, serviceCallOf, type TaskHandler } from "./execute";
 
-/** Prepare, MoveToEnd and Merge run the MoveToEnd archive's own `index.js`. */
-export function moveToEndHandlers(archiveCode: string): Record<string, TaskHandler> {
-    const handler = asLambda(loadHandler(archiveCode) as unknown as (input: Json) => unknown);
+/** Prepare, MoveToEnd and Merge run the MoveToEnd archive's own files. */
+export function moveToEndHandlers(archive: Record<string, string>): Record<string, TaskHandler> {
+    const handler = asLambda(loadHandler(archive) as unknown as (input: Json) => unknown);
     return { [STATE.prepare]: handler, [STATE.moveToEnd]: handler, [STATE.merge]: handler };
 }
 

@@ -11,7 +11,7 @@ import { InputError, StackError } from "./errors";
 import { asLambda, runLocally, type LocalEvent, type RunReport, type TaskHandler } from "./execute";
 import { moveToEndHandlers, runsItself } from "./handlers";
 import { findProject } from "./program";
-import { archiveFile, readStackConfig, ROOT, selectWorkflow, synthesize, type Synthesis, type SynthWorkflow } from "./synth";
+import { archiveFiles, readStackConfig, ROOT, selectWorkflow, synthesize, type Synthesis, type SynthWorkflow } from "./synth";
 
 export { InputError } from "./errors";
 
@@ -174,7 +174,7 @@ export async function prepareStack(stack: string, overrides: Record<string, stri
     const machine = workflow.stateMachine;
     const definition = JSON.parse(machine.inputs.definition as string) as StateMachineDefinition;
     // The iterator strategy's own tasks run the archive it deploys; a Map has none.
-    const handlers = workflow.moveToEndFunction ? moveToEndHandlers(await archiveFile(workflow.moveToEndFunction.inputs.code, "index.js")) : {};
+    const handlers = workflow.moveToEndFunction ? moveToEndHandlers(await archiveFiles(workflow.moveToEndFunction.inputs.code)) : {};
 
     const states = [...eachState(definition)];
     for (const step of Object.keys(local)) {

@@ -227,10 +227,13 @@ export function selectWorkflow(synth: Synthesis, name: string | undefined, stack
     return found[0];
 }
 
-/** The text of one file of an archive a resource was given, e.g. a Lambda's `code`. */
-export async function archiveFile(archive: unknown, file: string): Promise<string> {
-    const assets = await (archive as { assets?: Promise<Record<string, { text?: Promise<string> }>> }).assets;
-    const text = await assets?.[file]?.text;
-    if (typeof text !== "string") throw new Error(`the archive holds no text file ${file}`);
-    return text;
+/** Every text file of an archive a resource was given, e.g. a Lambda's `code`, by name. */
+export async function archiveFiles(archive: unknown): Promise<Record<string, string>> {
+    const assets = (await (archive as { assets?: Promise<Record<string, { text?: Promise<string> }>> }).assets) ?? {};
+    const files: Record<string, string> = {};
+    for (const [name, asset] of Object.entries(assets)) {
+        const text = await asset.text;
+        if (typeof text === "string") files[name] = text;
+    }
+    return files;
 }

@@ -3,9 +3,9 @@ import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IteratorWorkflow } from "../components/iteratorWorkflow";
-import { moveToEndCode } from "../components/moveToEndCode";
+import { moveToEndArchive } from "../components/moveToEndCode";
 import type { IteratorWorkflowArgs } from "../components/types";
-import { ACCOUNT, archiveFile, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
+import { ACCOUNT, archiveFiles, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
 import { aslErrors } from "./helpers/asl";
 import { rejection } from "./helpers/errors";
 import { BAD_TARGETS } from "./helpers/targets";
@@ -59,7 +59,8 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
 
     it("deploys, as index.js, the very code the tests and the local run execute", async () => {
         const fn = one(synth, "aws:lambda/function:Function", "iterator-move-to-end");
-        expect(await archiveFile(fn.inputs.code, "index.js")).to.equal(moveToEndCode());
+        expect(await archiveFiles(fn.inputs.code)).to.deep.equal(moveToEndArchive());
+        expect(Object.keys(moveToEndArchive()).sort()).to.deep.equal(["index.js", "jobStore.js"]);
     });
 
     it("lets MoveToEnd write to its own log group and nothing else", () => {

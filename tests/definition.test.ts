@@ -122,10 +122,10 @@ describe("buildDefinition with hand-over", () => {
             Parameters: {
                 "StateMachineArn.$": "$$.StateMachine.Id",
                 "Name.$": "States.Hash($$.Execution.Id, 'SHA-256')",
-                Input: { "jobs.$": "$.jobs", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" },
+                Input: { "handedOver.$": "$._iterator.send", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" },
             },
             ResultSelector: { "output.$": "$.Output" },
-            ResultPath: "$.jobs",
+            ResultPath: "$._iterator.send",
             Retry: [HANDOVER_RETRY],
             Catch: [{ ErrorEquals: EXECUTION_EXISTS, ResultPath: null, Next: STATE.resumeChild }],
             Next: STATE.merge,
@@ -152,7 +152,7 @@ describe("buildDefinition with hand-over", () => {
         expect(def.States[STATE.childFinished].Default).to.equal(STATE.handOver);
         expect(def.States[STATE.takeChildOutput]).to.deep.include({
             ResultSelector: { "output.$": "States.StringToJson($.Events[0].ExecutionSucceededEventDetails.Output)" },
-            ResultPath: "$.jobs",
+            ResultPath: "$._iterator.send",
             Next: STATE.merge,
         });
         expect(def.States[STATE.childLost]).to.include({ Type: "Fail", Error: HANDOVER_LOST });
@@ -344,8 +344,10 @@ describe("computeCapacity", () => {
     it("counts a hand-over's task result, which can be the largest state: the jobs sent as a JSON string, and what comes back", () => {
         // The reported case: 1,200 jobs of 112 bytes, handing over after 600: 600 jobs go and come back.
         const c = computeCapacity(PASS_STEPS, "STANDARD", { maxJobs: 1200, maxJobBytes: 112 }, { handOver: { jobsPerExecution: 600 } });
-        const sent = 10 + 113 * 600 + Buffer.byteLength(`,"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":`) + 258;
-        const back = sent + 61 * 600;
+        // Sent: {"handedOver":{"jobs":[...]},"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":"<ARN>"}; back: the jobs grown, and that field.
+        const startedBy = Buffer.byteLength(`,"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":`) + 258;
+        const sent = Buffer.byteLength(`{"handedOver":}`) + 10 + 113 * 600 + startedBy;
+        const back = 10 + 174 * 600 + startedBy;
         // Written as a JSON string, a text takes at most twice its bytes, and two quotes.
         expect(c.peakState).to.deep.equal({ state: "HandOver's task result (the new execution's input as a JSON string, and its output)", bytes: 2048 + 2 * sent + 2 + back });
         // Above the policy pack's default budget (80% of 262,144), under MoveToEnd's run-time budget.

@@ -3,10 +3,10 @@ import { expect } from "chai";
 import { BOOKKEEPING_FIELD, PAYLOAD_LIMIT_BYTES, ARN_MAX_BYTES, HANDOVER_RESULT_META_BYTES } from "../components/budget";
 import * as lambda from "../functions/moveToEnd";
 import { INVALID_INPUT, ITERATOR_FIELD, PAYLOAD_TOO_LARGE, type MoveToEndEvent, type Settings, type WorkflowState } from "../functions/moveToEnd";
-import { loadHandler, moveToEndCode } from "../components/moveToEndCode";
+import { loadHandler, moveToEndArchive, moveToEndCode } from "../components/moveToEndCode";
 import { rejection } from "./helpers/errors";
 
-const handler = loadHandler(moveToEndCode());
+const handler = loadHandler(moveToEndArchive());
 const settings: Settings = { payloadLimitBytes: 262_144, growthPerJobBytes: 50, marginBytes: 1_000, transientBytes: 0, resultKeys: ["r", "done", "error"] };
 const call = (action: MoveToEndEvent["action"], state: unknown, s: Settings = settings) => handler({ action, state, settings: s });
 
@@ -24,10 +24,11 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         expect([lambda.STEP_FUNCTIONS_PAYLOAD_LIMIT, ITERATOR_FIELD, lambda.ARN_MAX_BYTES, lambda.HANDOVER_RESULT_META_BYTES]).to.deep.equal([PAYLOAD_LIMIT_BYTES, BOOKKEEPING_FIELD, ARN_MAX_BYTES, HANDOVER_RESULT_META_BYTES]);
     });
 
-    it("is plain CommonJS that requires nothing but Node's crypto", () => {
-        const code = moveToEndCode();
-        expect(code).to.match(/exports\.handler\s*=/);
-        expect([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).to.deep.equal(["node:crypto"]);
+    it("is plain CommonJS that bundles nothing: Node's crypto, its own jobStore.js, and the AWS SDK the Lambda runtime provides", () => {
+        const requires = (file: string) => [...moveToEndArchive()[file].matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+        expect(moveToEndCode()).to.match(/exports\.handler\s*=/);
+        expect(requires("index.js")).to.deep.equal(["node:crypto", "./jobStore"]);
+        expect(requires("jobStore.js")).to.deep.equal(["@aws-sdk/client-s3"]);
     });
 
     it("start: brings the first unfinished job to the front and records its original index", async () => {
@@ -71,13 +72,13 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         expect(state[ITERATOR_FIELD]).to.include({ next: "work" });
         state = await call("advance", state, s);
         const book = state[ITERATOR_FIELD] as lambda.HandOverBookkeeping;
-        expect(state.jobs).to.deep.equal([{ a: 3 }, { a: 4 }]);
-        expect(book).to.include({ next: "handover", slots: "dddpp" });
+        expect(state.jobs).to.deep.equal([]);
+        expect(book).to.deep.include({ next: "handover", slots: "dddpp", send: { jobs: [{ a: 3 }, { a: 4 }] } });
         expect(book.done).to.deep.equal([{ a: 0, done: true }, { a: 1, done: true }, { a: 2, done: true }]);
         expect(book.sent).to.match(/^[0-9a-f]{64}$/);
-        // HandOver replaces the jobs sent with the new execution's output: no state holds a job twice.
+        // HandOver replaces what it sent with the new execution's output: no state holds a job twice.
         const back = [{ a: 3, r: 1, done: true }, { a: 4, r: 1, done: true }];
-        const merged = await call("merge", { ...state, jobs: { output: { jobs: back, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: "arn" } } } as never, s);
+        const merged = await call("merge", { ...state, [ITERATOR_FIELD]: { ...book, send: { output: { jobs: back, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: "arn" } } } } as never, s);
         expect(merged).to.deep.equal({ batch: "b", jobs: [{ a: 0, done: true }, { a: 1, done: true }, { a: 2, done: true }, ...back] });
     });
 
@@ -86,7 +87,7 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         let state = await call("start", { jobs: [{ a: 0 }, { a: 1 }] }, s);
         state = await call("advance", state, s);
         // What came back from the failed execution: job a:1 with a result but not finished.
-        const resumed = await call("start", { ...state, jobs: [{ a: 1, r: 1 }] }, s);
+        const resumed = await call("start", { ...state, [ITERATOR_FIELD]: { ...(state[ITERATOR_FIELD] as object), send: { jobs: [{ a: 1, r: 1 }] } } }, s);
         expect(resumed.jobs).to.deep.equal([{ a: 1, r: 1 }, { a: 0, done: true }]);
         expect(resumed[ITERATOR_FIELD]).to.include({ next: "work", offset: 1 });
     });
@@ -115,11 +116,11 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         ["a bookkeeping offset out of range", "start", { jobs: [{}], [ITERATOR_FIELD]: { next: "work", offset: 5, processed: 0 } }, /_iterator\.offset must be a whole number below the number of jobs \(1\)/],
         ["a made-up bookkeeping offset", "start", { jobs: [{ n: 1 }, { n: 2 }], [ITERATOR_FIELD]: { next: "work", offset: 1, processed: 0 } }, /_iterator does not belong to these jobs \(its check does not match\)/],
         ["a processed count that is text", "advance", { jobs: [{ n: 1 }], [ITERATOR_FIELD]: { next: "work", offset: 0, processed: "5" } }, /_iterator\.processed must be a whole number >= 0, got string "5"/],
-        ["a finished job that is null", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [null], sent: "0".repeat(64) } }, /_iterator\.done\[0\] must be an object, got null/],
-        ["a finished job that is a number", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [5], sent: "0".repeat(64) } }, /_iterator\.done\[0\] must be an object, got number 5/],
-        ["a finished job that is not finished", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [{ n: 1 }], sent: "0".repeat(64) } }, /_iterator\.done\[0\] must be a finished job/],
-        ["slots that do not match the finished jobs", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "dd", done: [{ done: true }], sent: "0".repeat(64) } }, /_iterator\.done must hold the 2 finished job\(s\) its slots name, got 1/],
-        ["an unknown next step", "advance", { jobs: [{}], [ITERATOR_FIELD]: { next: "jump", offset: 0, processed: 0 } }, /_iterator\.next must be "work" or "handover", got string "jump"/],
+        ["a finished job that is null", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [null], sent: "0".repeat(64), send: { jobs: [] } } }, /_iterator\.done\[0\] must be an object, got null/],
+        ["a finished job that is a number", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [5], sent: "0".repeat(64), send: { jobs: [] } } }, /_iterator\.done\[0\] must be an object, got number 5/],
+        ["a finished job that is not finished", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "d", done: [{ n: 1 }], sent: "0".repeat(64), send: { jobs: [] } } }, /_iterator\.done\[0\] must be a finished job/],
+        ["slots that do not match the finished jobs", "start", { jobs: [], [ITERATOR_FIELD]: { next: "handover", slots: "dd", done: [{ done: true }], sent: "0".repeat(64), send: { jobs: [] } } }, /_iterator\.done must hold the 2 finished job\(s\) its slots name, got 1/],
+        ["an unknown next step", "advance", { jobs: [{}], [ITERATOR_FIELD]: { next: "jump", offset: 0, processed: 0 } }, /_iterator\.next must be "work", "read" or "handover", got string "jump"/],
     ];
     for (const [what, action, state, message] of invalidInputs) {
         it(`rejects ${what} with ${INVALID_INPUT}, naming the field`, async () => {
@@ -136,14 +137,14 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
         before(async () => {
             handedOver = await call("advance", await call("start", { jobs: [{ a: 0 }, { a: 1 }, { a: 2 }] }, s), s);
         });
-        const mergeWith = (jobs: unknown) => call("merge", { ...handedOver, jobs: { output: { jobs } } } as never, s);
+        const mergeWith = (jobs: unknown) => call("merge", { ...handedOver, [ITERATOR_FIELD]: { ...(handedOver[ITERATOR_FIELD] as object), send: { output: { jobs } } } } as never, s);
 
         for (const [what, jobs, message] of [
-            ["a job that is not an object", [42, { a: 2, done: true }], /jobs\.output\.jobs\[0\] must be an object, got number 42/],
-            ["a job that is not finished", [{ a: 1 }, { a: 2, done: true }], /jobs\.output\.jobs\[0\] must be a finished job/],
-            ["too few jobs", [{ a: 1, done: true }], /jobs\.output\.jobs must hold the 2 job\(s\) handed over, got 1/],
-            ["jobs it did not send", [{ a: 1, done: true }, { a: 9, done: true }], /jobs\.output\.jobs are not the jobs handed over/],
-            ["the jobs sent, in another order", [{ a: 2, done: true }, { a: 1, done: true }], /jobs\.output\.jobs are not the jobs handed over/],
+            ["a job that is not an object", [42, { a: 2, done: true }], /_iterator\.send\.output\.jobs\[0\] must be an object, got number 42/],
+            ["a job that is not finished", [{ a: 1 }, { a: 2, done: true }], /_iterator\.send\.output\.jobs\[0\] must be a finished job/],
+            ["too few jobs", [{ a: 1, done: true }], /_iterator\.send\.output\.jobs must hold the 2 job\(s\) handed over, got 1/],
+            ["jobs it did not send", [{ a: 1, done: true }, { a: 9, done: true }], /_iterator\.send\.output\.jobs are not the jobs handed over/],
+            ["the jobs sent, in another order", [{ a: 2, done: true }, { a: 1, done: true }], /_iterator\.send\.output\.jobs are not the jobs handed over/],
         ] as const) {
             it(`refuses ${what}`, async () => {
                 const err = await rejection(mergeWith(jobs));
@@ -152,9 +153,9 @@ describe("MoveToEnd handler (from the deployed archive)", () => {
             });
         }
 
-        it("refuses an output that holds no jobs", async () => {
-            const err = await rejection(call("merge", { ...handedOver, jobs: [] } as never, s));
-            expect(err.message).to.match(/"merge" needs jobs to be \{"output": <the new execution's output>\}, got an array/);
+        it("refuses a hand-over that has not come back", async () => {
+            const err = await rejection(call("merge", handedOver as never, s));
+            expect(err.message).to.match(/"merge" needs _iterator\.send to be \{"output": <the new execution's output>\}, got an object/);
         });
 
         it("takes the jobs sent with their results and done, whatever order their keys come in", async () => {

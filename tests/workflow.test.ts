@@ -4,14 +4,14 @@ import { runtimeSettings } from "../components/capacity";
 import { buildDefinition, type OnJobError } from "../components/definition";
 import { buildMapDefinition } from "../components/mapDefinition";
 import { STRATEGIES, type Strategy } from "../components/workflowTags";
-import { moveToEndCode } from "../components/moveToEndCode";
+import { moveToEndArchive } from "../components/moveToEndCode";
 import type { Json, StepSpec } from "../components/steps";
 import { asLambda, runLocally, type TaskHandler } from "../local/execute";
 import { moveToEndHandlers } from "../local/handlers";
 import { aslErrors } from "./helpers/asl";
 import { LAMBDA_STEP, MOVE_TO_END_ARN, PASS_STEPS, SEED_INPUT, SEED_OUTPUT } from "./helpers/specs";
 
-const archive = moveToEndCode();
+const archive = moveToEndArchive();
 
 function run(steps: StepSpec[], input: Json, handlers: Record<string, TaskHandler> = {}, onJobError: OnJobError = "fail", strategy: Strategy = "iterator") {
     const definition =
