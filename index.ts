@@ -22,6 +22,8 @@ export = async () => {
         // Only the iterator strategy has one.
         ...(workflow.moveToEndFunction ? { moveToEndFunctionName: workflow.moveToEndFunction.name } : {}),
         capacity: workflow.capacity,
+        // Subscribe to it (email, chat, a queue) to hear of failed executions; absent with alarms: false.
+        ...(workflow.alarms ? { alarmTopicArn: workflow.alarms.topicArn } : {}),
         definition: workflow.definition,
         startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,
     };

@@ -6,6 +6,7 @@ import { buildDefinition } from "./definition";
 import { buildMapDefinition } from "./mapDefinition";
 import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
 import { moveToEndArchive } from "./moveToEndCode";
+import { workflowAlarms, type WorkflowAlarms } from "./alarms";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
 import { ArgsError, validateArgs } from "./validate";
@@ -73,6 +74,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
     public readonly definition: pulumi.Output<string>;
     /** Jobs per execution under AWS's history and payload limits, for the declared `limits`. */
     public readonly capacity: pulumi.Output<Capacity>;
+    /** The alarms on the state machine's executions and the topic they notify; absent with `alarms: false`. */
+    public readonly alarms?: WorkflowAlarms;
 
     constructor(name: string, args: IteratorWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPE, name, {}, opts);
@@ -212,6 +215,10 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
             );
         }
         this.stateMachineName = this.stateMachine.name;
+        if (args.alarms !== false) {
+            const alarmArgs = typeof args.alarms === "object" ? args.alarms : {};
+            this.alarms = workflowAlarms(name, alarmArgs, { stateMachineArn: this.stateMachine.arn, partition, account, tags: userTags }, this);
+        }
 
         this.registerOutputs({
             stateMachineArn: this.stateMachineArn,

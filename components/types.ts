@@ -82,6 +82,20 @@ export interface WorkflowLimits {
     maxJobBytes?: number;
 }
 
+/** CloudWatch alarms on the state machine's executions, and where they notify. */
+export interface AlarmsArgs {
+    /** The SNS topic alarms notify: an `aws.sns.Topic` or a topic ARN. Default: a topic the component creates, encrypted with a customer managed KMS key. */
+    topic?: aws.sns.Topic | pulumi.Input<string>;
+    /** The period each alarm counts executions over, in seconds: a multiple of 60, up to 86,400. Default 60. */
+    periodSeconds?: number;
+    /**
+     * STANDARD only: forward every execution that ends FAILED, TIMED_OUT or ABORTED, as EventBridge's
+     * status change event, `true` to the alarm topic, or `{target}` to a Lambda function (an
+     * `aws.lambda.Function` or its ARN). Default: not forwarded.
+     */
+    statusChanges?: boolean | { target: aws.lambda.Function | pulumi.Input<string> };
+}
+
 export interface IteratorWorkflowArgs {
     steps: StepArgs[];
     /** `fail` (default): the execution stops at the failing step, state kept for redrive. `record`: the error is stored on the job and the loop goes on. */
@@ -93,6 +107,11 @@ export interface IteratorWorkflowArgs {
     timeoutSeconds?: number;
     tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
     limits?: WorkflowLimits;
+    /**
+     * Alarms on failed, timed-out, aborted and throttled executions (default on, notifying a topic the
+     * component creates); `false` creates none.
+     */
+    alarms?: boolean | AlarmsArgs;
     /**
      * STANDARD only (default on): before an execution could reach the 25,000-event history limit, it
      * starts a new execution of this state machine with the unfinished jobs and waits for it, so the

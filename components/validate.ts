@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseTarget, targetProblem, type TargetKind } from "./arns";
 import { STATE } from "./definition";
 import { STEP_KINDS } from "./steps";
+import { alarmArgsProblem } from "./alarmArgs";
 import type { IteratorWorkflowArgs, StepArgs } from "./types";
 import { INLINE_MAP_MAX_CONCURRENCY } from "./capacity";
 import { MAP_OWN_STATE_NAMES } from "./mapDefinition";
@@ -195,7 +196,7 @@ export function validateSteps(steps: unknown, field = "steps"): StepArgs[] {
     return valid;
 }
 
-const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver", "strategy", "maxConcurrency"];
+const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver", "strategy", "maxConcurrency", "alarms"];
 
 export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
     if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
@@ -204,6 +205,8 @@ export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArg
     oneOf(args.onJobError, "onJobError", ["fail", "record"] as const);
     if (oneOf(args.type, "type", ["STANDARD", "EXPRESS"] as const) === "EXPRESS") expressSteps(steps, "steps");
     wholeNumber(args.timeoutSeconds, "timeoutSeconds", 1, 31_536_000);
+    const alarms = alarmArgsProblem(args.alarms, args.type);
+    if (alarms !== undefined) throw new ArgsError(alarms.field, alarms.problem);
     if (args.tracing !== undefined && typeof args.tracing !== "boolean") throw new ArgsError("tracing", `must be true or false, got ${show(args.tracing)}`);
     if (args.logging !== undefined) {
         if (!isObj(args.logging)) throw new ArgsError("logging", `must be an object, got ${show(args.logging)}`);

@@ -4,6 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+// Internal to the SDK, without a type declaration: what a real run awaits before it ends (settings.disconnect).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs }: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
 import { parse as parseYaml } from "yaml";
 import type { Capacity } from "../components/capacity";
 import { COMPONENT_TYPE, type IteratorWorkflow } from "../components/iteratorWorkflow";
@@ -96,6 +99,10 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
         "aws:sfn/activity:Activity": `arn:aws:states:${region}:${ACCOUNT}:activity:${name}`,
         "aws:iam/role:Role": `arn:aws:iam::${ACCOUNT}:role/${name}`,
         "aws:cloudwatch/logGroup:LogGroup": `arn:aws:logs:${region}:${ACCOUNT}:log-group:${(inputs.namePrefix as string | undefined) ?? ""}${name}`,
+        "aws:sns/topic:Topic": `arn:aws:sns:${region}:${ACCOUNT}:${name}`,
+        "aws:kms/key:Key": `arn:aws:kms:${region}:${ACCOUNT}:key/${name}`,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`,
+        "aws:cloudwatch/eventRule:EventRule": `arn:aws:events:${region}:${ACCOUNT}:rule/${name}`,
     };
     return { name, ...inputs, ...(arns[type] ? { arn: arns[type] } : {}) };
 }
@@ -186,6 +193,9 @@ export async function synthesize(config: Record<string, string>, stack = "dev", 
             uncalled = run.uncalledFunctions;
             return run.outputs;
         });
+        // Resources whose inputs wait on other resources' outputs register after the exports may have
+        // settled (the component's alarms wait on the state machine): wait for every registration.
+        await waitForRPCs();
     } finally {
         process.chdir(cwd);
     }

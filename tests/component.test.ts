@@ -11,6 +11,16 @@ import { rejection } from "./helpers/errors";
 import { BAD_TARGETS } from "./helpers/targets";
 
 const COMPONENT = "iterator-workflow:index:IteratorWorkflow::iterator";
+/** What the component creates for its alarms unless told a topic (or that there are none): a key, the topic, its policy, four alarms. */
+const ALARM_RESOURCES = [
+    "aws:kms/key:Key iterator-alarms",
+    "aws:sns/topic:Topic iterator-alarms",
+    "aws:sns/topicPolicy:TopicPolicy iterator-alarms",
+    "aws:cloudwatch/metricAlarm:MetricAlarm iterator-failed",
+    "aws:cloudwatch/metricAlarm:MetricAlarm iterator-timed-out",
+    "aws:cloudwatch/metricAlarm:MetricAlarm iterator-aborted",
+    "aws:cloudwatch/metricAlarm:MetricAlarm iterator-throttled",
+];
 const json = (value: unknown) => JSON.parse(value as string);
 
 function one(synth: Synthesis, type: string, name: string): SynthResource {
@@ -42,6 +52,7 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
                 "aws:iam/rolePolicy:RolePolicy iterator-move-to-end",
                 "aws:iam/rolePolicy:RolePolicy iterator-states",
                 "aws:iam/rolePolicy:RolePolicy iterator-states-handover",
+                ...ALARM_RESOURCES,
                 "aws:lambda/function:Function iterator-move-to-end",
                 "aws:sfn/stateMachine:StateMachine iterator",
             ].sort(),
@@ -220,7 +231,7 @@ describe("the component with its own steps, under mocks", () => {
         });
         const children = synth.resources.filter((r) => r.parent === COMPONENT).map((r) => `${r.type} ${r.name}`);
         expect(children.sort()).to.deep.equal(
-            ["aws:cloudwatch/logGroup:LogGroup iterator-states", "aws:iam/role:Role iterator-states", "aws:iam/rolePolicy:RolePolicy iterator-states", "aws:sfn/stateMachine:StateMachine iterator"].sort(),
+            ["aws:cloudwatch/logGroup:LogGroup iterator-states", "aws:iam/role:Role iterator-states", "aws:iam/rolePolicy:RolePolicy iterator-states", "aws:sfn/stateMachine:StateMachine iterator", ...ALARM_RESOURCES].sort(),
         );
         const policy = json(one(synth, "aws:iam/rolePolicy:RolePolicy", "iterator-states").inputs.policy);
         expect(policy.Statement[0]).to.deep.equal({ Sid: "InvokeStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`] });

@@ -32,6 +32,13 @@ const children = (name: string) =>
         `aws:iam/rolePolicy:RolePolicy ${name}-move-to-end`,
         `aws:iam/rolePolicy:RolePolicy ${name}-states`,
         `aws:iam/rolePolicy:RolePolicy ${name}-states-handover`,
+        `aws:kms/key:Key ${name}-alarms`,
+        `aws:sns/topic:Topic ${name}-alarms`,
+        `aws:sns/topicPolicy:TopicPolicy ${name}-alarms`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-failed`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-timed-out`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-aborted`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-throttled`,
         `aws:lambda/function:Function ${name}-move-to-end`,
         `aws:sfn/stateMachine:StateMachine ${name}`,
     ].sort();
@@ -101,7 +108,7 @@ function expectIndexTs(run: HostRun): void {
 
     const machine = one(run, "aws:sfn/stateMachine:StateMachine", "iterator");
     const outputs = run.stackOutputs!;
-    expect(Object.keys(outputs).sort()).to.deep.equal(["capacity", "definition", "moveToEndFunctionName", "startExecutionCommand", "stateMachineArn", "stateMachineName"]);
+    expect(Object.keys(outputs).sort()).to.deep.equal(["alarmTopicArn", "capacity", "definition", "moveToEndFunctionName", "startExecutionCommand", "stateMachineArn", "stateMachineName"]);
     expect(outputs).to.deep.include({ stateMachineArn: MACHINE_ARN, stateMachineName: "iterator", moveToEndFunctionName: "iterator-move-to-end" });
     // (25,000 × 0.9 − 11 fixed − 13 per hand-over) / 11 = 2,043 jobs per execution, as component.test.ts has it.
     expect(outputs.capacity).to.deep.include({ transitionsPerJob: 4, historyEventsPerJob: 11, maxJobsByHistory: null, jobsPerExecution: 2043 });
