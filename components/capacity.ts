@@ -2,7 +2,8 @@
 // 25,000-event limit and bytes against the 262,144-byte payload limit, for every state the workflow
 // has (budget.ts holds the arithmetic the policy pack repeats).
 import type { Settings } from "../functions/moveToEnd";
-import { CAUGHT_ERROR_MAX_BYTES, HISTORY_EVENT_LIMIT, maxJobsWithin, PAYLOAD_LIMIT_BYTES, PAYLOAD_MARGIN_BYTES, peakState, type PayloadFacts, type StatePeak } from "./budget";
+import type { StoreSettings } from "../functions/jobStore";
+import { CAUGHT_ERROR_MAX_BYTES, DEFAULT_SHARE_OF_LIMIT, HISTORY_EVENT_LIMIT, maxJobsWithin, PAYLOAD_LIMIT_BYTES, PAYLOAD_MARGIN_BYTES, peakState, type PayloadFacts, type StatePeak } from "./budget";
 import { stepHistoryEvents, stepResultBytes, type StepSpec } from "./steps";
 import type { Strategy } from "./workflowTags";
 
@@ -82,7 +83,26 @@ export interface Capacity {
     jobsPerExecution: number | null;
     /** The largest state at the declared limits, and which state it is; null when limits are not declared. */
     peakState: StatePeak | null;
+    /** For executions started with `jobsFrom`; null when the workflow has no job store. */
+    byReference: ByReference | null;
 }
+
+/** A run over jobs by reference: a window in the state, read and written back in S3. */
+export interface ByReference {
+    /** Jobs held in the state at once. */
+    windowJobs: number;
+    /** The longest line read, in bytes: `limits.maxJobBytes`, or 2,048 when that is not declared. */
+    maxLineBytes: number;
+    /** One ranged GET and one PUT per window. */
+    s3RequestsPerJob: number;
+    /** No bound on the list's length: the state holds a window, and a hand-over sends only where to read on. */
+    maxJobs: null;
+    /** The largest state, for a full window of jobs of maxLineBytes. */
+    peakState: StatePeak;
+}
+
+/** The longest line read by reference when `limits.maxJobBytes` is not declared. */
+export const DEFAULT_MAX_LINE_BYTES = 2_048;
 
 /** `true`: hand over as late as the history allows, with a margin; a number: after that many jobs. */
 export type HandOver = boolean | { jobsPerExecution: number };
@@ -99,7 +119,14 @@ export function transientBytes(steps: StepSpec[], onJobError: OnJobError = "fail
     return onJobError === "record" && canFail(steps) ? CAUGHT_ERROR_MAX_BYTES : 0;
 }
 
-export function runtimeSettings(steps: StepSpec[], onJobError: OnJobError = "fail", jobsPerExecution: number | null = null): Settings {
+/** Where a workflow reads jobs by reference, and how many it holds at once. */
+export interface StoreRuntime {
+    store: StoreSettings;
+    windowJobs: number;
+    maxLineBytes: number;
+}
+
+export function runtimeSettings(steps: StepSpec[], onJobError: OnJobError = "fail", jobsPerExecution: number | null = null, byReference?: StoreRuntime): Settings {
     const settings: Settings = {
         payloadLimitBytes: PAYLOAD_LIMIT_BYTES,
         marginBytes: PAYLOAD_MARGIN_BYTES,
@@ -108,6 +135,7 @@ export function runtimeSettings(steps: StepSpec[], onJobError: OnJobError = "fai
         resultKeys: [...steps.map((s) => s.resultKey), ...WORKFLOW_FIELDS],
     };
     if (jobsPerExecution !== null) settings.jobsPerExecution = jobsPerExecution;
+    if (byReference !== undefined) Object.assign(settings, byReference);
     return settings;
 }
 
@@ -139,10 +167,15 @@ export interface CapacityOptions {
     handOver?: HandOver;
     /** Map only: its MaxConcurrency. */
     maxConcurrency?: number;
+    /** Iterator only: jobs by reference, and the window's size when set; false: none. */
+    jobStore?: { windowJobs?: number; inputPrefix?: string; resultsPrefix?: string } | false;
 }
 
+/** Stands for a bucket name not known yet: S3 allows 63 characters, and sizes are counted at their largest. */
+const LONGEST_BUCKET = "b".repeat(63);
+
 /** The payload facts of a workflow of these steps, for a list of `maxJobs` jobs of `maxJobBytes`. */
-export function payloadFacts(steps: StepSpec[], maxJobs: number, maxJobBytes: number, options: CapacityOptions = {}, perExecution: number | null = null): PayloadFacts {
+export function payloadFacts(steps: StepSpec[], maxJobs: number, maxJobBytes: number, options: CapacityOptions = {}, perExecution: number | null = null, byReference?: StoreRuntime): PayloadFacts {
     const strategy = options.strategy ?? "iterator";
     const onJobError = options.onJobError ?? "fail";
     const facts: PayloadFacts = {
@@ -151,10 +184,28 @@ export function payloadFacts(steps: StepSpec[], maxJobs: number, maxJobBytes: nu
         maxJobBytes,
         growthPerJobBytes: growthPerJobBytes(steps, onJobError, strategy),
         transientBytes: transientBytes(steps, onJobError),
-        taskOverheadBytes: strategy === "map" ? 0 : taskOverheadBytes(runtimeSettings(steps, onJobError, perExecution)),
+        taskOverheadBytes: strategy === "map" ? 0 : taskOverheadBytes(runtimeSettings(steps, onJobError, perExecution, byReference)),
     };
     if (perExecution !== null) facts.jobsPerExecution = perExecution;
     return facts;
+}
+
+/**
+ * How a workflow reads jobs by reference: its window is as many jobs of `maxLineBytes` as fit the
+ * policy pack's default share of the payload limit (with the job store's settings in MoveToEnd's
+ * Parameters), and no more than an execution takes before it hands over, unless the user set it.
+ */
+export function storeRuntime(steps: StepSpec[], limits: Limits, options: CapacityOptions, perExecution: number | null, bucket = LONGEST_BUCKET): StoreRuntime | undefined {
+    const store = options.jobStore;
+    if (store === false || (options.strategy ?? "iterator") !== "iterator") return undefined;
+    const maxLineBytes = limits.maxJobBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const storeSettings: StoreSettings = { bucket, inputPrefix: store?.inputPrefix ?? "input/", resultsPrefix: store?.resultsPrefix ?? "results/" };
+    // Sized with the longest bucket name and window number the settings could carry, so that the
+    // window is the same whether the bucket's name is known yet or not.
+    const sizing: StoreRuntime = { store: { ...storeSettings, bucket: LONGEST_BUCKET }, windowJobs: 100_000, maxLineBytes };
+    const fits = maxJobsWithin(Math.floor(PAYLOAD_LIMIT_BYTES * DEFAULT_SHARE_OF_LIMIT), { ...payloadFacts(steps, 0, maxLineBytes, options, perExecution, sizing), byReference: true });
+    const windowJobs = store?.windowJobs ?? Math.max(1, Math.min(fits, perExecution ?? Infinity));
+    return { store: storeSettings, windowJobs, maxLineBytes };
 }
 
 export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS", limits: Limits = {}, options: CapacityOptions = {}): Capacity {
@@ -167,10 +218,17 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
 
     let maxJobsByPayload: number | null = null;
     let peak: StatePeak | null = null;
-    const facts = payloadFacts(steps, 0, limits.maxJobBytes ?? 0, options, perExecution);
+    // MoveToEnd's Parameters carry the job store's settings, inline or not.
+    const store = storeRuntime(steps, limits, options, perExecution);
+    const facts = payloadFacts(steps, 0, limits.maxJobBytes ?? 0, options, perExecution, store);
     if (limits.maxJobBytes !== undefined) {
         maxJobsByPayload = maxJobsWithin(PAYLOAD_LIMIT_BYTES - PAYLOAD_MARGIN_BYTES, facts);
         if (limits.maxJobs !== undefined) peak = peakState({ ...facts, maxJobs: limits.maxJobs });
+    }
+    let byReference: ByReference | null = null;
+    if (store !== undefined) {
+        const windowFacts = { ...payloadFacts(steps, store.windowJobs, store.maxLineBytes, options, perExecution, store), byReference: true };
+        byReference = { windowJobs: store.windowJobs, maxLineBytes: store.maxLineBytes, s3RequestsPerJob: 2 / store.windowJobs, maxJobs: null, peakState: peakState(windowFacts) };
     }
     const bounds = [
         ["history", maxJobsByHistory],
@@ -193,5 +251,6 @@ export function computeCapacity(steps: StepSpec[], type: "STANDARD" | "EXPRESS",
         fitsDeclaredLimits: limits.maxJobs === undefined || tightest === undefined ? null : limits.maxJobs <= tightest[1],
         jobsPerExecution: perExecution,
         peakState: peak,
+        byReference,
     };
 }

@@ -26,12 +26,24 @@ export function assumeRolePolicy(service: string, sourceAccount?: string): { Ver
     return { Version: "2012-10-17", Statement: [statement] };
 }
 
-/** The MoveToEnd function writes its logs and nothing else. */
-export function functionPolicy(logGroupArn: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` }],
-    };
+/** Where MoveToEnd reads jobs by reference and writes their results: a bucket's ARN and two key prefixes. */
+export interface StoreGrant {
+    bucketArn: string;
+    inputPrefix: string;
+    resultsPrefix: string;
+}
+
+/**
+ * The MoveToEnd function writes its logs and, with a job store, reads objects under the input prefix
+ * and writes objects under the results prefix: nothing else, not even a listing.
+ */
+export function functionPolicy(logGroupArn: string, store?: StoreGrant): PolicyDocument {
+    const statements: Statement[] = [{ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` }];
+    if (store !== undefined) {
+        statements.push({ Sid: "ReadJobs", Effect: "Allow", Action: "s3:GetObject", Resource: `${store.bucketArn}/${store.inputPrefix}*` });
+        statements.push({ Sid: "WriteResults", Effect: "Allow", Action: "s3:PutObject", Resource: `${store.bucketArn}/${store.resultsPrefix}*` });
+    }
+    return { Version: "2012-10-17", Statement: statements };
 }
 
 export interface StateMachinePolicyInput {

@@ -1,10 +1,11 @@
 // The IteratorWorkflow component: thin Pulumi wiring around the pure builders in this folder.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { computeCapacity, runtimeSettings, type Capacity } from "./capacity";
+import { computeCapacity, runtimeSettings, storeRuntime, type Capacity } from "./capacity";
 import { buildDefinition } from "./definition";
 import { buildMapDefinition } from "./mapDefinition";
 import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, type Statement } from "./iam";
+import { jobStore, type JobStore } from "./jobStore";
 import { moveToEndArchive } from "./moveToEndCode";
 import { workflowAlarms, type WorkflowAlarms } from "./alarms";
 import { stepFunctionArns, type StepSpec } from "./steps";
@@ -76,6 +77,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
     public readonly capacity: pulumi.Output<Capacity>;
     /** The alarms on the state machine's executions and the topic they notify; absent with `alarms: false`. */
     public readonly alarms?: WorkflowAlarms;
+    /** Where executions started with `jobsFrom` read their jobs and write their results; absent with `jobStore: false` or the map strategy. */
+    public readonly jobStore?: JobStore;
 
     constructor(name: string, args: IteratorWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPE, name, {}, opts);
@@ -99,14 +102,18 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         // aws, aws-cn or aws-us-gov: integration ARNs in the definition name it, as IAM ARNs do.
         const partition = aws.getPartitionOutput({}, parent).partition;
+        if (strategy === "iterator" && args.jobStore !== false) this.jobStore = jobStore(name, args.jobStore ?? {}, partition, userTags, parent);
+        const store = this.jobStore;
 
         if (strategy === "iterator") {
-            // MoveToEnd: its own role, allowed only to write to its own log group.
+            // MoveToEnd: its own role, allowed only to write to its own log group and, with a job store,
+            // to read jobs under its input prefix and write results under its results prefix.
             const functionLogGroup = new aws.cloudwatch.LogGroup(`${name}-move-to-end`, { retentionInDays, tags: userTags }, parent);
             this.moveToEndRole = new aws.iam.Role(`${name}-move-to-end`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")), tags: userTags }, parent);
+            const storeGrant = store ? store.bucketArn.apply((bucketArn) => ({ bucketArn, inputPrefix: store.inputPrefix, resultsPrefix: store.resultsPrefix })) : pulumi.output(undefined);
             const functionRolePolicy = new aws.iam.RolePolicy(
                 `${name}-move-to-end`,
-                { role: this.moveToEndRole.id, policy: functionLogGroup.arn.apply((arn) => JSON.stringify(functionPolicy(arn))) },
+                { role: this.moveToEndRole.id, policy: pulumi.all([functionLogGroup.arn, storeGrant]).apply(([arn, grant]) => JSON.stringify(functionPolicy(arn, grant))) },
                 parent,
             );
             this.moveToEndFunction = new aws.lambda.Function(
@@ -129,10 +136,10 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const moveToEndArn: pulumi.Output<string | undefined> = this.moveToEndFunction?.arn ?? pulumi.output(undefined);
 
         const steps = pulumi.all(args.steps.map(resolveStep));
-        this.capacity = pulumi
-            .all(args.steps.map(costOf))
-            .apply((costs) => computeCapacity(costs, type, args.limits, { strategy, onJobError, handOver, maxConcurrency: args.maxConcurrency }));
-        this.definition = pulumi.all([steps, moveToEndArn, this.capacity, partition]).apply(([resolved, fnArn, capacity, partitionName]) => {
+        const capacityOptions = { strategy, onJobError, handOver, maxConcurrency: args.maxConcurrency, jobStore: args.jobStore === undefined ? undefined : args.jobStore && { ...args.jobStore, bucket: undefined } };
+        this.capacity = pulumi.all(args.steps.map(costOf)).apply((costs) => computeCapacity(costs, type, args.limits, capacityOptions));
+        const bucketName = store?.bucket ?? pulumi.output(undefined);
+        this.definition = pulumi.all([steps, moveToEndArn, this.capacity, partition, bucketName]).apply(([resolved, fnArn, capacity, partitionName, bucket]) => {
             const definition =
                 strategy === "map"
                     ? buildMapDefinition({ steps: resolved, onJobError, maxConcurrency: args.maxConcurrency ?? 1, timeoutSeconds: args.timeoutSeconds })
@@ -140,7 +147,7 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                           steps: resolved,
                           moveToEndArn: fnArn!,
                           onJobError,
-                          settings: runtimeSettings(resolved, onJobError, capacity.jobsPerExecution),
+                          settings: runtimeSettings(resolved, onJobError, capacity.jobsPerExecution, bucket === undefined ? undefined : storeRuntime(resolved, args.limits ?? {}, capacityOptions, capacity.jobsPerExecution, bucket)),
                           partition: partitionName,
                           timeoutSeconds: args.timeoutSeconds,
                       });
@@ -200,6 +207,8 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
                         historyEventsPerJob: capacity.historyEventsPerJob,
                         fixedHistoryEvents: capacity.fixedHistoryEvents,
                         jobsPerExecution: capacity.jobsPerExecution ?? undefined,
+                        windowJobs: capacity.byReference?.windowJobs,
+                        lineBytes: capacity.byReference?.maxLineBytes,
                     }),
                 })),
             },

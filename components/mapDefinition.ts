@@ -12,7 +12,7 @@
 //
 // With onJobError "record" a job keeps its error's name only: ASL's JSONPath cannot cut a string, and
 // a cause can be 32 KB on every failed job.
-import { INVALID_INPUT } from "../functions/moveToEnd";
+import { INVALID_INPUT, NO_JOB_STORE } from "../functions/moveToEnd";
 import { machine, type OnJobError, type StateMachineDefinition } from "./definition";
 import { MAP_ITEM_JOB, stepChain, type Json, type StepSpec } from "./steps";
 
@@ -119,6 +119,8 @@ export function buildMapDefinition(spec: MapDefinitionSpec): StateMachineDefinit
         [S.checkInput]: {
             Type: "Choice",
             Choices: [
+                // A list by reference needs the iterator's job store; a Map takes its jobs inline.
+                { Variable: "$.jobsFrom", IsPresent: true, Next: `${S.describeInput}ByReference` },
                 { Not: { Variable: "$.jobs", IsPresent: true }, Next: `${S.describeInput}Missing` },
                 ...notArray.rules,
                 { Variable: "$.jobs[0]", IsPresent: true, Next: S.processJobs },
@@ -126,6 +128,7 @@ export function buildMapDefinition(spec: MapDefinitionSpec): StateMachineDefinit
             Default: S.checkList,
         },
         [`${S.describeInput}Missing`]: { Type: "Pass", Parameters: { Cause: 'the workflow input has no "jobs" field; expected {"jobs": [ ... ]}' }, Next: S.rejectInput },
+        [`${S.describeInput}ByReference`]: { Type: "Pass", Parameters: { Cause: NO_JOB_STORE }, Next: S.rejectInput },
         ...notArray.states,
         [S.rejectInput]: { Type: "Fail", Error: INVALID_INPUT, CausePath: "$.Cause" },
         // In a branch, so the text of the list never joins the state: ResultPath null keeps the input.

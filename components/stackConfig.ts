@@ -14,7 +14,7 @@ export const SEED_STEPS: StepArgs[] = [
 /** Read by `npm start` only: local code for steps. The program ignores it. */
 export const LOCAL_HANDLERS_KEY = `${CONFIG_NAMESPACE}:localHandlers`;
 
-const KEYS = ["steps", "onJobError", "type", "timeoutSeconds", "tracing", "logging", "limits", "handOver", "strategy", "maxConcurrency", "alarms"] as const;
+const KEYS = ["steps", "onJobError", "type", "timeoutSeconds", "tracing", "logging", "limits", "handOver", "strategy", "maxConcurrency", "alarms", "jobStore"] as const;
 
 /** Pulumi hands structured and typed config over as JSON text; plain strings stay strings. */
 function parse(raw: string): unknown {

@@ -125,4 +125,25 @@ export interface IteratorWorkflowArgs {
     strategy?: "iterator" | "map";
     /** Map only: jobs processed at once, 1 to 40. Default 1: one after another, in order. */
     maxConcurrency?: number;
+    /**
+     * Iterator only: where lists of any size are read from and their results written back, for
+     * executions started with `{"jobsFrom": {"bucket", "key"}}` instead of `{"jobs": [...]}`. Default:
+     * a bucket the component creates (private, encrypted, no ACLs). `false`: jobs are taken inline only.
+     */
+    jobStore?: JobStoreArgs | false;
+}
+
+export interface JobStoreArgs {
+    /** The bucket: an `aws.s3.Bucket` (or `BucketV2`) or a bucket's name. Default: one the component creates. */
+    bucket?: aws.s3.Bucket | aws.s3.BucketV2 | pulumi.Input<string>;
+    /** Jobs are read only from keys under this prefix. Default `input/`. */
+    inputPrefix?: string;
+    /** Results are written only under this prefix, then the run's name. Default `results/`. */
+    resultsPrefix?: string;
+    /**
+     * Jobs held in the state at once. Default: as many as fit 80% of the payload limit when each is
+     * `limits.maxJobBytes` (2,048 bytes when that is not declared), and no more than an execution
+     * takes before it hands over.
+     */
+    windowJobs?: number;
 }

@@ -196,7 +196,39 @@ export function validateSteps(steps: unknown, field = "steps"): StepArgs[] {
     return valid;
 }
 
-const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver", "strategy", "maxConcurrency", "alarms"];
+const ARG_KEYS = ["steps", "onJobError", "type", "logging", "tracing", "timeoutSeconds", "tags", "limits", "handOver", "strategy", "maxConcurrency", "alarms", "jobStore"];
+
+/** S3's rules for a bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), the common part. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function jobStore(value: unknown, strategy: string | undefined): void {
+    if (value === undefined || value === false) return;
+    if (!isObj(value)) throw new ArgsError("jobStore", `must be false or an object with bucket, inputPrefix, resultsPrefix and windowJobs, got ${show(value)}`);
+    if (strategy === "map") throw new ArgsError("jobStore", 'only the "iterator" strategy reads jobs by reference; leave it out, or set it to false');
+    onlyKeys(value, "jobStore", ["bucket", "inputPrefix", "resultsPrefix", "windowJobs"]);
+    const bucket = value.bucket;
+    if (typeof bucket === "string" && !BUCKET_NAME.test(bucket)) throw new ArgsError("jobStore.bucket", `must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got ${show(bucket)}`);
+    if (bucket !== undefined && typeof bucket !== "string" && !aws.s3.Bucket.isInstance(bucket) && !aws.s3.BucketV2.isInstance(bucket) && !pulumi.Output.isInstance(bucket) && !(bucket instanceof Promise)) {
+        throw new ArgsError("jobStore.bucket", `must be an aws.s3.Bucket, a bucket name or an Output of one, got ${show(bucket)}`);
+    }
+    const prefixes: [string, unknown][] = [
+        ["inputPrefix", value.inputPrefix],
+        ["resultsPrefix", value.resultsPrefix],
+    ];
+    for (const [key, prefix] of prefixes) {
+        if (prefix !== undefined && (typeof prefix !== "string" || prefix === "" || prefix.startsWith("/") || prefix.length > 512)) {
+            throw new ArgsError(`jobStore.${key}`, `must be a key prefix such as "input/" (not empty, not starting with /, at most 512 characters), got ${show(prefix)}`);
+        }
+    }
+    const input = (value.inputPrefix as string | undefined) ?? DEFAULT_INPUT_PREFIX;
+    const results = (value.resultsPrefix as string | undefined) ?? DEFAULT_RESULTS_PREFIX;
+    // The function may read the one and write the other: overlapping, it could overwrite its own input.
+    if (input.startsWith(results) || results.startsWith(input)) throw new ArgsError("jobStore.resultsPrefix", `must not overlap the input prefix: "${results}" and "${input}"`);
+    wholeNumber(value.windowJobs, "jobStore.windowJobs", 1, 100_000);
+}
+
+export const DEFAULT_INPUT_PREFIX = "input/";
+export const DEFAULT_RESULTS_PREFIX = "results/";
 
 export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArgs {
     if (!isObj(args)) throw new ArgsError(field, "must be an object with at least `steps`");
@@ -232,6 +264,7 @@ export function validateArgs(args: unknown, field = "args"): IteratorWorkflowArg
     if (args.type === "EXPRESS" && handOver !== undefined && handOver !== false) {
         throw new ArgsError("handOver", "EXPRESS workflows have no history limit to hand over before, and cannot wait for an execution (.sync); leave it out");
     }
+    jobStore(args.jobStore, strategy);
     if (isObj(args.tags)) {
         const own = Object.keys(args.tags).find((key) => key.startsWith(TAG_PREFIX));
         if (own !== undefined) throw new ArgsError(`tags.${own}`, `tags starting with "${TAG_PREFIX}" are written by the component for the policy pack; pick another key`);

@@ -17,6 +17,8 @@ export const TAG = {
     historyEventsPerJob: `${TAG_PREFIX}history-events-per-job`,
     fixedHistoryEvents: `${TAG_PREFIX}history-events-fixed`,
     jobsPerExecution: `${TAG_PREFIX}jobs-per-execution`,
+    windowJobs: `${TAG_PREFIX}window-jobs`,
+    lineBytes: `${TAG_PREFIX}line-bytes`,
 } as const;
 
 export type Strategy = "iterator" | "map";
@@ -37,6 +39,9 @@ export interface WorkflowFacts {
     fixedHistoryEvents: number;
     /** Jobs after which an execution hands the rest over to a new one; absent: it never does. */
     jobsPerExecution?: number;
+    /** With a job store: jobs held at once when reading by reference, and the longest line read. */
+    windowJobs?: number;
+    lineBytes?: number;
 }
 
 export function factsToTags(facts: WorkflowFacts): Record<string, string> {
@@ -51,6 +56,8 @@ export function factsToTags(facts: WorkflowFacts): Record<string, string> {
     if (facts.maxJobs !== undefined) tags[TAG.maxJobs] = String(facts.maxJobs);
     if (facts.maxJobBytes !== undefined) tags[TAG.maxJobBytes] = String(facts.maxJobBytes);
     if (facts.jobsPerExecution !== undefined) tags[TAG.jobsPerExecution] = String(facts.jobsPerExecution);
+    if (facts.windowJobs !== undefined) tags[TAG.windowJobs] = String(facts.windowJobs);
+    if (facts.lineBytes !== undefined) tags[TAG.lineBytes] = String(facts.lineBytes);
     return tags;
 }
 
@@ -84,5 +91,7 @@ export function factsFromTags(tags: Record<string, unknown> | undefined | null):
         historyEventsPerJob: whole(TAG.historyEventsPerJob, true)!,
         fixedHistoryEvents: whole(TAG.fixedHistoryEvents, true)!,
         jobsPerExecution: whole(TAG.jobsPerExecution, false),
+        windowJobs: whole(TAG.windowJobs, false),
+        lineBytes: whole(TAG.lineBytes, false),
     };
 }

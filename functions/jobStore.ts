@@ -66,7 +66,13 @@ export async function readWindow(ref: JobsRef, cursor: number, line: number, max
         throw err;
     }
     const size = Number(/\/(\d+)$/.exec(String(response.ContentRange ?? ""))?.[1] ?? response.ContentLength);
-    const text = await (response.Body as { transformToString(): Promise<string> }).transformToString();
+    const body = response.Body as { transformToString(): Promise<string>; destroy?(): void };
+    if (size === 0) {
+        // An empty object: nothing to read (some S3 APIs answer a range of it with a body that never comes).
+        body.destroy?.();
+        return { jobs: [], cursor, line, size };
+    }
+    const text = await body.transformToString();
     const jobs: Record<string, unknown>[] = [];
     let at = 0;
     let next = cursor;
@@ -78,8 +84,10 @@ export async function readWindow(ref: JobsRef, cursor: number, line: number, max
         const raw = text.slice(at, end === -1 ? undefined : end);
         at = end === -1 ? text.length : end + 1;
         next += Buffer.byteLength(raw, "utf8") + (end === -1 ? 0 : 1);
-        const body = raw.replace(/\r$/, "");
-        if (body.trim() !== "") jobs.push(parseLine(body, number, ref));
+        const content = raw.replace(/\r$/, "");
+        const lineBytes = Buffer.byteLength(content, "utf8");
+        if (lineBytes > maxLineBytes) throw new RefError(`jobsFrom: line ${number} of ${where(ref)} is ${lineBytes} bytes, longer than limits.maxJobBytes (${maxLineBytes} bytes)`);
+        if (content.trim() !== "") jobs.push(parseLine(content, number, ref));
         number++;
     }
     if (jobs.length === 0 && next < size) {

@@ -32,6 +32,9 @@ export const ARN_MAX_BYTES = 256;
 /** The field that ties a new execution to the one that started it (developer guide, "nested workflows"). */
 export const STARTED_BY_FIELD = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID";
 
+/** Why an input by reference is refused by a workflow that takes its jobs inline only. */
+export const NO_JOB_STORE = 'jobsFrom: this workflow has no job store, so it takes its jobs inline only: {"jobs": [ ... ]}';
+
 export type Job = { [key: string]: unknown; done?: boolean };
 
 /**
@@ -224,6 +227,8 @@ export function validateState(state: unknown, settings?: Settings): WorkflowStat
         if ("jobs" in state) invalid(`the workflow input has both "jobs" and "jobsFrom"; give the jobs inline or by reference, not both`);
         return state as unknown as WorkflowState;
     }
+    // By reference, between windows (a hand-over's new execution): nothing in hand, only where to read on.
+    if (isObject(book) && book.next === "read") return state as unknown as WorkflowState;
     if (!("jobs" in state)) {
         const byRef = settings?.store === undefined ? "" : ` or {"jobsFrom": {"bucket": "${settings.store.bucket}", "key": "${settings.store.inputPrefix}..."}}`;
         invalid(`the workflow input has no "jobs" field; expected {"jobs": [ ... ]}${byRef}`);
@@ -338,7 +343,7 @@ async function settle(state: WorkflowState, offset: number, processed: number, s
 function firstRef(state: WorkflowState, settings: Settings, execution: string | undefined): { rest: Rest; ref: RefBookkeeping } {
     const store = settings.store;
     const from = state.jobsFrom;
-    if (store === undefined) invalid(`jobsFrom: this workflow has no job store, so it takes its jobs inline only: {"jobs": [ ... ]}`);
+    if (store === undefined) invalid(NO_JOB_STORE);
     if (!isObject(from) || typeof from.bucket !== "string" || typeof from.key !== "string") invalid(`jobsFrom must be {"bucket": "...", "key": "..."}, got ${describe(from)}`);
     if (from.bucket !== store.bucket) invalid(`jobsFrom.bucket must be the job store's bucket "${store.bucket}", got ${JSON.stringify(from.bucket).slice(0, 80)}`);
     if (!from.key.startsWith(store.inputPrefix) || from.key.length === store.inputPrefix.length) invalid(`jobsFrom.key must be under the job store's input prefix "${store.inputPrefix}", got ${JSON.stringify(from.key).slice(0, 120)}`);
@@ -348,11 +353,13 @@ function firstRef(state: WorkflowState, settings: Settings, execution: string | 
 }
 
 /** Reads the window at the cursor into `jobs`, or, when the object has ended, gives the run's output. */
-async function readAt(rest: Rest, ref: RefBookkeeping, settings: Settings, overhead: number): Promise<WorkflowState> {
+async function readAt(rest: Rest, ref: RefBookkeeping, settings: Settings, overhead: number, processed = 0): Promise<WorkflowState> {
     const store = settings.store!;
-    let read;
+    // Once the object's size is known, its end is too: no request to find nothing there.
+    const ended = ref.window > 0 && ref.cursor >= ref.size;
+    let read = { jobs: [] as Job[], cursor: ref.cursor, line: ref.line, size: ref.size };
     try {
-        read = await readWindow(rest.jobsFrom as JobsRef, ref.cursor, ref.line, settings.windowJobs!, settings.maxLineBytes!);
+        if (!ended) read = await readWindow(rest.jobsFrom as JobsRef, ref.cursor, ref.line, settings.windowJobs!, settings.maxLineBytes!);
     } catch (err) {
         if (err instanceof RefError) invalid(err.message);
         throw err;
@@ -370,7 +377,7 @@ async function readAt(rest: Rest, ref: RefBookkeeping, settings: Settings, overh
     }
     // The cursor moves past the window at once: once the window is written, reading goes on from there.
     const next: RefBookkeeping = { ...ref, cursor: read.cursor, line: read.line, size: read.size };
-    return settle({ ...rest, jobs: read.jobs } as WorkflowState, 0, 0, settings, overhead, next);
+    return settle({ ...rest, jobs: read.jobs } as WorkflowState, 0, processed, settings, overhead, next);
 }
 
 /** A finished window: written, counted, then the next one read, or the rest handed over. */
@@ -384,7 +391,7 @@ async function nextWindow(rest: Rest, inOrder: Job[], ref: RefBookkeeping, proce
         const send = { ...rest, [ITERATOR_FIELD]: { next: "read", ref: next, check: readCheck(next) } };
         return { ...rest, jobs: [], [ITERATOR_FIELD]: { next: "handover", ref: next, send } } as WorkflowState;
     }
-    return readAt(rest, next, settings, overhead);
+    return readAt(rest, next, settings, overhead, processed);
 }
 
 /**

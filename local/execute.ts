@@ -4,7 +4,7 @@
 // redriveExecution and getExecutionHistory), redrives a failed execution from its failed state, and
 // holds each execution to the AWS limits that tool leaves out: 262,144 bytes for every state, task
 // input and task result, and, for Standard, 25,000 history events.
-import { StateMachine, type StateMachineDefinition as LocalDefinition } from "./emulator";
+import { StateMachine, StatesTimeoutError, type StateMachineDefinition as LocalDefinition } from "./emulator";
 import { inCallerOrder, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings, type WorkflowState } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
 import { STATE, type StateMachineDefinition } from "../components/definition";
@@ -95,6 +95,8 @@ export interface RunReport {
     transitions: number;
     /** Of the execution with the longest history: what the 25,000-event limit applies to. */
     historyEvents: number;
+    /** Across every execution and redrive. */
+    totalHistoryEvents: number;
     peakPayloadBytes: number;
     durationMs: number;
     /** The first execution and those it started by hand-over. */
@@ -104,6 +106,10 @@ export interface RunReport {
 }
 
 const DEFAULT_STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:local";
+/** The longest cause AWS reports (API reference, ExecutionFailedEventDetails). */
+const CAUSE_MAX_CHARS = 32_768;
+/** Execution names are unique in a process, as AWS keeps them unique per state machine: runs by reference write under them. */
+let executions = 0;
 
 const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -164,7 +170,6 @@ export class LocalStepFunctions {
     private readonly historyLimit: number;
     private readonly states: Record<string, Record<string, Json>>;
     private readonly stateMachineArn: string;
-    private count = 0;
 
     constructor(private readonly options: Omit<RunOptions, "input">) {
         this.payloadLimit = options.payloadLimitBytes ?? STEP_FUNCTIONS_PAYLOAD_LIMIT;
@@ -175,7 +180,7 @@ export class LocalStepFunctions {
     }
 
     /** StartExecution: a new execution, or, for the same name and input while it runs, the same one. */
-    async start(input: Json, name = `local-${++this.count}`, stateMachineArn = this.stateMachineArn): Promise<ExecutionRecord> {
+    async start(input: Json, name = `local-${process.pid}-${++executions}`, stateMachineArn = this.stateMachineArn): Promise<ExecutionRecord> {
         const arn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
         const existing = this.executions.get(arn);
         if (existing) {
@@ -210,6 +215,7 @@ export class LocalStepFunctions {
             status: record.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
             transitions: chain.reduce((sum, r) => sum + r.transitions, 0),
             historyEvents: Math.max(...chain.map((r) => r.historyEvents)),
+            totalHistoryEvents: chain.reduce((sum, r) => sum + r.historyEvents, 0),
             peakPayloadBytes: Math.max(...chain.map((r) => r.peakPayloadBytes)),
             durationMs,
             executions: chain.length,
@@ -260,7 +266,14 @@ export class LocalStepFunctions {
                     stop({ Error: "States.DataLimitExceeded", Cause: `The state/task '${name}' input exceeds the maximum number of bytes service limit.`, state: name });
                     throw awsError("States.DataLimitExceeded", "stopped");
                 }
-                const result = await (this.options.interceptTask ? this.options.interceptTask(name, () => own(input)) : own(input));
+                let result: Json;
+                try {
+                    result = await (this.options.interceptTask ? this.options.interceptTask(name, () => own(input)) : own(input));
+                } catch (err) {
+                    // A local handler's timeout: the tool's own error, which States.TaskFailed does not match, as in AWS.
+                    if ((err as Error).name === "States.Timeout" && !(err instanceof StatesTimeoutError)) throw new StatesTimeoutError();
+                    throw err;
+                }
                 // Undefined is what a Lambda returning nothing gives: null in Step Functions.
                 const raw = result === undefined ? null : result;
                 const size = bytes(raw);
@@ -284,7 +297,8 @@ export class LocalStepFunctions {
                     if (!parent.children.includes(child.arn)) parent.children.push(child.arn);
                     const described = { ExecutionArn: child.arn, Input: JSON.stringify(Input), InputDetails: { Included: true }, Name, StateMachineArn, Status: child.status, RedriveCount: child.redriveCount, StartDate: 0, StopDate: 0 };
                     if (child.status !== "SUCCEEDED") {
-                        throw awsError("States.TaskFailed", JSON.stringify({ ...described, Error: child.error?.Error, Cause: child.error?.Cause }));
+                        // Each execution up a chain wraps the one below's cause; AWS cuts a cause at 32,768 characters.
+                        throw awsError("States.TaskFailed", JSON.stringify({ ...described, Error: child.error?.Error, Cause: child.error?.Cause }).slice(0, CAUSE_MAX_CHARS));
                     }
                     return { ...described, Output: child.output ?? null, OutputDetails: { Included: true }, RedriveStatus: "NOT_REDRIVABLE", RedriveStatusReason: "Execution is SUCCEEDED and cannot be redriven" };
                 };

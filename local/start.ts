@@ -11,11 +11,13 @@ import { EXIT, main, parseCli, shownPath, userDir, userPath } from "./cli";
 import { InputError } from "./errors";
 import { STANDARD_PRICE_PER_TRANSITION, type LocalEvent, type RunReport } from "./execute";
 import { formatViolations, mandatory, PACK_NAME, PACK_VERSION, PolicyConfigError, PolicyViolationError, readPolicyConfig, runPolicies } from "./policyRun";
+import { downloadResults, LOCAL_S3_DIRECTORY, readsByReference, startStore, storeOf, uploadJobs } from "./byReference";
+import type { LocalS3 } from "./jobStore";
 import { DEFAULT_INPUT, executeStack, prepareStack, readInput } from "./runStack";
 import { ROOT } from "./synth";
 
 const USAGE =
-    "usage: npm start -- [--stack NAME] [--input FILE] [--workflow NAME] [--json] [--trace] [--policy-pack-config FILE] [--state-out FILE] [--cwd DIR]";
+    "usage: npm start -- [--stack NAME] [--input FILE.json|FILE.jsonl] [--results FILE.jsonl] [--workflow NAME] [--json] [--trace] [--policy-pack-config FILE] [--state-out FILE] [--cwd DIR]";
 
 type Job = Record<string, Json>;
 
@@ -41,9 +43,12 @@ function table(jobs: Job[], resultKeys: string[]): string {
     return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-export function figures(report: RunReport): string {
+export function figures(report: RunReport, s3?: LocalS3): string {
+    const jobs = report.output !== undefined && typeof (report.output as { total?: unknown }).total === "number" ? (report.output as { total: number }).total : undefined;
+    const requests = s3 === undefined ? [] : [`S3 requests        ${s3.requests.GET} GET, ${s3.requests.PUT} PUT${jobs ? ` (${((s3.requests.GET + s3.requests.PUT) / jobs).toFixed(4)} per job)` : ""}`];
     return [
         `executions         ${report.executions}${report.executions > 1 ? " (the first handed over to the next before the history limit)" : ""}`,
+        ...requests,
         `state transitions  ${report.transitions}`,
         `history events     ${report.historyEvents} in the longest execution (AWS's count; Standard's limit is 25,000 per execution)`,
         `peak payload       ${report.peakPayloadBytes} bytes (limit 262,144)`,
@@ -86,6 +91,7 @@ main(
                 trace: { type: "boolean", default: false },
                 "policy-pack-config": { type: "string" },
                 "state-out": { type: "string" },
+                results: { type: "string" },
                 cwd: { type: "string" },
             },
             USAGE,
@@ -96,7 +102,9 @@ main(
         // Paths on the command line are the user's, from where they ran npm start; the default input is this repository's.
         const inputFile = args.input === undefined ? DEFAULT_INPUT : userPath(args.input as string);
         const inputShown = args.input === undefined ? path.relative(ROOT, DEFAULT_INPUT) : (args.input as string);
-        const input = readInput(inputFile, inputShown);
+        // A JSON Lines file is read by reference, from the local S3 API; anything else is the workflow's input.
+        const jsonLines = inputFile.endsWith(".jsonl");
+        let input: Json = jsonLines ? {} : readInput(inputFile, inputShown);
         const stateOut = args["state-out"] === undefined ? undefined : userPath(args["state-out"] as string);
         if (stateOut !== undefined && !fs.existsSync(path.dirname(stateOut))) throw new InputError(`--state-out ${args["state-out"] as string}: there is no directory ${shownPath(path.dirname(stateOut))}`);
         const policyConfigFile = args["policy-pack-config"] as string | undefined;
@@ -115,29 +123,51 @@ main(
             .map(({ state }) => resultKeyOf(state))
             // MarkDone writes `done` the way steps write results; it has a column of its own.
             .filter((k): k is string => k !== undefined && !(RESERVED_RESULT_KEYS as readonly string[]).includes(k));
-        const total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
+        // Jobs by reference (a .jsonl file, or a kept state that reads on): the local S3 API, its objects
+        // kept in the user's directory so that a kept state can resume.
+        let s3: LocalS3 | undefined;
+        let total: number | undefined;
+        if (jsonLines || readsByReference(input)) {
+            const store = storeOf(run.definition);
+            s3 = await startStore(store, path.join(userDir(), LOCAL_S3_DIRECTORY), stack);
+            if (jsonLines) ({ input, jobs: total } = await uploadJobs(inputFile, inputShown, store!, s3));
+        } else {
+            total = (input as { jobs: Job[] }).jobs.filter((j) => j.done !== true).length;
+        }
         let finished = 0;
         const onEvent = (e: LocalEvent) => {
             if (args.trace) process.stderr.write(`${e.type.padEnd(7)} ${e.state}${e.error ? ` ${e.error.Error}` : ""}\n`);
             if (e.type === "exited" && JOB_FINISHED.includes(e.state)) {
                 finished++;
-                if (!json) say(`job ${finished}/${total} done`);
+                if (!json) say(`job ${finished}/${total ?? "?"} done`);
             }
         };
         const named = run.synth.workflows.length > 1 ? ` workflow ${run.workflow}` : "";
-        say(`running stack ${stack}${named} locally on ${inputShown} (${total} job(s) to do)`);
-        const report = await executeStack(run, input, onEvent);
+        say(`running stack ${stack}${named} locally on ${inputShown} (${total ?? "the rest of the"} job(s) to do${s3 ? ", read by reference from a local S3 API" : ""})`);
+        let report: RunReport;
+        try {
+            report = await executeStack(run, input, onEvent);
+            if (report.status === "SUCCEEDED" && s3 !== undefined) {
+                const output = report.output as unknown as { results: { bucket: string; prefix: string }; total: number; done: number; failed: number };
+                const resultsFile = userPath((args.results as string | undefined) ?? "results.jsonl");
+                const lines = await downloadResults(s3, output, resultsFile);
+                process.stderr.write(`results: ${lines} job(s), in order, in ${shownPath(resultsFile)} (${output.done} done, ${output.failed} failed)\n`);
+            }
+        } finally {
+            await s3?.stop();
+        }
 
         if (report.status === "SUCCEEDED") {
             if (json) process.stdout.write(`${JSON.stringify(report.output)}\n`);
-            else say(`\n${table((report.output as { jobs: Job[] }).jobs, resultKeys)}\n`);
-            say(figures(report));
+            else if (s3 === undefined) say(`\n${table((report.output as { jobs: Job[] }).jobs, resultKeys)}\n`);
+            else say(`\n${JSON.stringify(report.output, null, 2)}\n`);
+            say(figures(report, s3));
             return EXIT.success;
         }
         say(`\nthe workflow FAILED in state ${report.failedState ?? "?"}`);
         say(`error: ${report.error?.Error}`);
         say(`cause: ${report.error?.Cause ?? ""}`);
-        say(figures(report));
+        say(figures(report, s3));
         if (report.lastInput !== undefined) {
             const kept = report.lastInput as { jobs?: unknown };
             const jobs = Array.isArray(kept?.jobs) ? (kept.jobs as Job[]) : [];

@@ -103,8 +103,11 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
         "aws:kms/key:Key": `arn:aws:kms:${region}:${ACCOUNT}:key/${name}`,
         "aws:cloudwatch/metricAlarm:MetricAlarm": `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`,
         "aws:cloudwatch/eventRule:EventRule": `arn:aws:events:${region}:${ACCOUNT}:rule/${name}`,
+        "aws:s3/bucket:Bucket": `arn:aws:s3:::${name}`,
     };
-    return { name, ...inputs, ...(arns[type] ? { arn: arns[type] } : {}) };
+    // A bucket's name is its `bucket` output, as AWS names it.
+    const names: Record<string, Record<string, string>> = { "aws:s3/bucket:Bucket": { bucket: name } };
+    return { name, ...names[type], ...inputs, ...(arns[type] ? { arn: arns[type] } : {}) };
 }
 
 type NamedResource = pulumi.Resource & { __pulumiType?: string; __name?: string };

@@ -30,15 +30,25 @@ export const payloadBudget: ResourceValidationPolicy = {
     configSchema: payloadBudgetSchema,
     validateResource: (args, reportViolation) => {
         const facts = workflowFacts(args, reportViolation);
-        if (facts?.maxJobs === undefined || facts.maxJobBytes === undefined) return;
+        if (facts === undefined) return;
         const { maxShareOfLimit } = settingsOf<{ maxShareOfLimit: number }>(payloadBudgetSchema, args.getConfig());
-        const peak = peakState({ ...facts, maxJobs: facts.maxJobs, maxJobBytes: facts.maxJobBytes });
         const budget = Math.min(Math.floor(STEP_FUNCTIONS_PAYLOAD_LIMIT * maxShareOfLimit), STEP_FUNCTIONS_PAYLOAD_LIMIT - PAYLOAD_MARGIN_BYTES);
-        if (peak.bytes > budget) {
-            reportViolation(
-                `its largest state, ${peak.state}, would be about ${n(peak.bytes)} bytes (${n(facts.maxJobs)} jobs of ${n(facts.maxJobBytes)} bytes, each growing by up to ${n(facts.growthPerJobBytes)} bytes), ` +
-                    `over the ${n(budget)}-byte budget (${Math.round(maxShareOfLimit * 100)}% of Step Functions' ${n(STEP_FUNCTIONS_PAYLOAD_LIMIT)}-byte limit, at most the limit less ${n(PAYLOAD_MARGIN_BYTES)}). ${payloadBudget.remediationSteps}`,
-            );
+        const over = (remedy: string) => `over the ${n(budget)}-byte budget (${Math.round(maxShareOfLimit * 100)}% of Step Functions' ${n(STEP_FUNCTIONS_PAYLOAD_LIMIT)}-byte limit, at most the limit less ${n(PAYLOAD_MARGIN_BYTES)}). ${remedy}`;
+        if (facts.maxJobs !== undefined && facts.maxJobBytes !== undefined) {
+            const peak = peakState({ ...facts, maxJobs: facts.maxJobs, maxJobBytes: facts.maxJobBytes });
+            if (peak.bytes > budget) {
+                reportViolation(`its largest state, ${peak.state}, would be about ${n(peak.bytes)} bytes (${n(facts.maxJobs)} jobs of ${n(facts.maxJobBytes)} bytes, each growing by up to ${n(facts.growthPerJobBytes)} bytes), ${over(payloadBudget.remediationSteps!)}`);
+            }
+        }
+        // By reference the list's length does not matter: the window does.
+        if (facts.windowJobs !== undefined && facts.lineBytes !== undefined) {
+            const peak = peakState({ ...facts, maxJobs: facts.windowJobs, maxJobBytes: facts.lineBytes, byReference: true, jobsPerExecution: undefined });
+            if (peak.bytes > budget) {
+                reportViolation(
+                    `reading jobs by reference, its largest state, ${peak.state}, would be about ${n(peak.bytes)} bytes (windows of ${n(facts.windowJobs)} jobs of ${n(facts.lineBytes)} bytes, each growing by up to ${n(facts.growthPerJobBytes)} bytes), ` +
+                        over("Set a smaller jobStore.windowJobs, or leave it out to have it sized for you; keep step results small."),
+                );
+            }
         }
     },
 };

@@ -5,6 +5,8 @@ import { HISTORY_EVENT_LIMIT } from "../components/capacity";
 import type { Json } from "../components/steps";
 import { main } from "../local/cli";
 import { runLocally } from "../local/execute";
+import { storeOf } from "../local/byReference";
+import { LocalS3 } from "../local/jobStore";
 import { executeStack, prepareStack } from "../local/runStack";
 
 /** The seed's definition, as published, with its Go MoveToEnd's behaviour as the local handler. */
@@ -78,5 +80,58 @@ main(async () => {
         }
         console.log(`${design.padEnd(23)} ${r.status.padEnd(11)} ${String(r.executions).padStart(10)}   ${String(r.transitions).padStart(11)}   ${String(r.historyEvents).padStart(15)}   ${out.padStart(14)}   ${String(r.durationMs).padStart(7)}`);
     }
+    await byReference();
     console.log(`\npeak memory (max RSS of this process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
 });
+
+/** n jobs as JSON Lines of exactly `size` bytes each: the same state size whatever n is. */
+function jsonLines(n: number, size: number): string {
+    return Array.from({ length: n }, (_, i) => {
+        const bare = JSON.stringify({ i, pad: "" });
+        return JSON.stringify({ i, pad: "x".repeat(size - bare.length) });
+    }).join("\n");
+}
+
+/**
+ * Lists of any size by reference: 2,000, 20,000 and 100,000 jobs of 100 bytes in a local S3 API, the
+ * dev stack's steps, jobs of up to 128 bytes declared. Claims checked, not timed: every job comes back
+ * once, in order; the peak state does not grow with the list (but for its counters' digits).
+ */
+async function byReference(): Promise<void> {
+    const run = await prepareStack("dev", { "iterator-workflow:limits": JSON.stringify({ maxJobs: 1000, maxJobBytes: 128 }) });
+    const window = (run.synth.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs;
+    const bucket = storeOf(run.definition)!.bucket;
+    const s3 = await LocalS3.start();
+    await s3.createBucket(bucket);
+    console.log(`\nJobs by reference (a JSON Lines object in a local S3 API, windows of ${window} jobs), jobs of 100 bytes, the dev stack's steps:\n`);
+    console.log("jobs      wall ms   ms/job   transitions/job   history events/job   executions   S3 requests/job   peak state B");
+    const perJob: number[] = [];
+    const peaks: number[] = [];
+    try {
+        for (const n of [2_000, 20_000, 100_000]) {
+            const key = `input/bench-${n}.jsonl`;
+            await s3.put(bucket, key, jsonLines(n, 100));
+            const before = s3.requests.GET + s3.requests.PUT;
+            const r = await executeStack(run, { jobsFrom: { bucket, key } });
+            if (r.status !== "SUCCEEDED") throw new Error(`${n} jobs by reference: ${r.error?.Error} ${r.error?.Cause}`);
+            const output = r.output as unknown as { total: number; results: { prefix: string } };
+            const keys = await s3.keys(bucket, output.results.prefix);
+            const lines = (await Promise.all(keys.map((k) => s3.get(bucket, k)))).join("").trimEnd().split("\n");
+            if (output.total !== n || lines.length !== n || !lines.every((line, i) => JSON.parse(line).i === i && JSON.parse(line).done === true)) {
+                throw new Error(`${n} jobs by reference: the results do not hold every job once, in order`);
+            }
+            const requests = s3.requests.GET + s3.requests.PUT - before;
+            perJob.push(r.durationMs / n);
+            peaks.push(r.peakPayloadBytes);
+            const f = (x: number, d = 2) => x.toFixed(d);
+            console.log(
+                `${String(n).padEnd(9)} ${String(r.durationMs).padStart(7)}   ${f(r.durationMs / n).padStart(6)}   ${f(r.transitions / n).padStart(15)}   ${f(r.totalHistoryEvents / n).padStart(18)}   ${String(r.executions).padStart(10)}   ${f(requests / n, 4).padStart(15)}   ${String(r.peakPayloadBytes).padStart(12)}`,
+            );
+        }
+    } finally {
+        await s3.stop();
+    }
+    const ratio = perJob[1] / perJob[0];
+    console.log(`\nms per job at 20,000 / at 2,000: ${ratio.toFixed(2)} (goal: within 1.5) — ${ratio <= 1.5 ? "met" : "NOT met"}`);
+    console.log(`peak state bytes: ${peaks.join(", ")}; they differ by ${Math.max(...peaks) - Math.min(...peaks)} bytes, the digits of the cursor and counts (goal: the same whatever the length) — ${Math.max(...peaks) - Math.min(...peaks) <= 16 ? "met" : "NOT met"}`);
+}

@@ -21,6 +21,13 @@ const ALARM_RESOURCES = [
     "aws:cloudwatch/metricAlarm:MetricAlarm iterator-aborted",
     "aws:cloudwatch/metricAlarm:MetricAlarm iterator-throttled",
 ];
+/** What the component creates for its job store unless given a bucket (or told there is none). */
+const JOB_STORE_RESOURCES = [
+    "aws:s3/bucket:Bucket iterator-jobs",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls iterator-jobs",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock iterator-jobs",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration iterator-jobs",
+];
 const json = (value: unknown) => JSON.parse(value as string);
 
 function one(synth: Synthesis, type: string, name: string): SynthResource {
@@ -55,6 +62,7 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
                 ...ALARM_RESOURCES,
                 "aws:lambda/function:Function iterator-move-to-end",
                 "aws:sfn/stateMachine:StateMachine iterator",
+                ...JOB_STORE_RESOURCES,
             ].sort(),
         );
         const others = synth.resources.filter((r) => r.parent !== COMPONENT).map((r) => r.type);
@@ -74,7 +82,7 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
         expect(Object.keys(moveToEndArchive()).sort()).to.deep.equal(["index.js", "jobStore.js"]);
     });
 
-    it("lets MoveToEnd write to its own log group and nothing else", () => {
+    it("lets MoveToEnd write to its own log group, read jobs under the input prefix and write results under the results prefix, and nothing else", () => {
         expect(json(one(synth, "aws:iam/role:Role", "iterator-move-to-end").inputs.assumeRolePolicy)).to.deep.equal({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -88,8 +96,34 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
                     Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
                     Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:iterator-move-to-end:*`,
                 },
+                // Not even s3:ListBucket: a missing key then reads as AccessDenied, which MoveToEnd reports as such.
+                { Sid: "ReadJobs", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::iterator-jobs/input/*" },
+                { Sid: "WriteResults", Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::iterator-jobs/results/*" },
             ],
         });
+    });
+
+    it("creates a private job store: public access blocked, ACLs disabled, encrypted at rest", () => {
+        const bucket = one(synth, "aws:s3/bucket:Bucket", "iterator-jobs");
+        const byBucket = { bucket: "iterator-jobs" };
+        expect(one(synth, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "iterator-jobs").inputs).to.deep.equal({
+            ...byBucket,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        expect(one(synth, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "iterator-jobs").inputs).to.deep.equal({ ...byBucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
+        expect(one(synth, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "iterator-jobs").inputs).to.deep.equal({
+            ...byBucket,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        });
+        expect(bucket.inputs).not.to.have.any.keys("acl", "policy", "website");
+        // MoveToEnd reads and writes by the settings its definition passes; Prepare names the run after the execution.
+        const def = json(one(synth, "aws:sfn/stateMachine:StateMachine", "iterator").inputs.definition);
+        expect(def.States.Prepare.Parameters.settings).to.deep.include({ store: { bucket: "iterator-jobs", inputPrefix: "input/", resultsPrefix: "results/" }, maxLineBytes: 64 });
+        expect(def.States.Prepare.Parameters["execution.$"]).to.equal("$$.Execution.Name");
+        expect(def.States.Prepare.Parameters.settings.windowJobs).to.equal((synth.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs);
     });
 
     it("trusts states.amazonaws.com for this account only, and may invoke exactly MoveToEnd", () => {
@@ -211,6 +245,7 @@ describe("the component with its own steps, under mocks", () => {
                     `arn:aws:lambda:us-east-1:${ACCOUNT}:function:transcribe`,
                 ],
             },
+            { Effect: "Allow", Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` },
             { Effect: "Allow", Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` },
             { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
         ]);

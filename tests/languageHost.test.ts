@@ -41,6 +41,10 @@ const children = (name: string) =>
         `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-throttled`,
         `aws:lambda/function:Function ${name}-move-to-end`,
         `aws:sfn/stateMachine:StateMachine ${name}`,
+        `aws:s3/bucket:Bucket ${name}-jobs`,
+        `aws:s3/bucketOwnershipControls:BucketOwnershipControls ${name}-jobs`,
+        `aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock ${name}-jobs`,
+        `aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration ${name}-jobs`,
     ].sort();
 
 /** The files of this project that `pulumi up` needs, copied to `dir`, with the repository's node_modules linked. */

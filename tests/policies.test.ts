@@ -40,6 +40,8 @@ async function check(policy: Policy, synth: Synthesis, config?: PolicyPackConfig
 
 const messages = (violations: Violation[]) => violations.map((v) => v.message);
 
+const longestSettings = (settings: { store: object }) => ({ ...settings, store: { ...settings.store, bucket: "b".repeat(63) } });
+
 /**
  * n jobs of exactly `size` bytes of JSON, padded with quotes among letters: a quote takes twice its
  * room once a job is written again as a JSON string, as a hand-over's task result writes the jobs it sent.
@@ -109,12 +111,16 @@ describe("the policy pack", () => {
             [TAG.maxJobBytes]: "64",
             [TAG.growthPerJobBytes]: "61",
             [TAG.transientBytes]: "0",
-            // MoveToEnd's Parameters around the state: the action and the settings.
-            [TAG.taskOverheadBytes]: String(JSON.stringify({ action: "advance", state: null, settings: JSON.parse(sm.inputs.definition as string).States.MoveToEnd.Parameters.settings }).length - 4),
+            // MoveToEnd's Parameters around the state: the action and the settings, with the job store's
+            // bucket name at its longest (63 characters), as it is counted before the bucket exists.
+            [TAG.taskOverheadBytes]: String(JSON.stringify({ action: "advance", state: null, settings: longestSettings(JSON.parse(sm.inputs.definition as string).States.MoveToEnd.Parameters.settings) }).length - 4),
             [TAG.historyEventsPerJob]: "11",
             [TAG.fixedHistoryEvents]: "11",
             // Hands over by default: (25,000 × 0.9 − 11 − 13) / 11.
             [TAG.jobsPerExecution]: "2043",
+            // Read by reference, 64-byte lines (limits.maxJobBytes), as many as fit 80% of the limit.
+            [TAG.windowJobs]: String((dev.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs),
+            [TAG.lineBytes]: "64",
         });
     });
 
@@ -129,7 +135,11 @@ describe("the policy pack", () => {
         });
 
         it("takes its share of the limit from config", async () => {
-            expect(await check(payloadBudget, dev, { maxShareOfLimit: 0.25 })).to.have.length(1);
+            // A quarter of the limit holds neither the declared 1,000 jobs nor a window sized for 80%.
+            expect(messages(await check(payloadBudget, dev, { maxShareOfLimit: 0.25 })).map((m) => m.split(",")[0])).to.deep.equal([
+                "its largest state",
+                "reading jobs by reference",
+            ]);
             expect(await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }), { maxShareOfLimit: 1 })).to.deep.equal([]);
         });
 
@@ -528,7 +538,8 @@ describe("npm run policy and npm start with the policy pack", () => {
         const res = run("local/start.ts", "--policy-pack-config", strict);
         expect(res.status).to.equal(EXIT.policyBlocked);
         expect(res.stdout).not.to.contain("job 1/2 done");
-        expect(res.stderr.trimEnd().split("\n").pop()).to.equal("error: the policy pack blocks stack dev: 1 mandatory violation(s), listed above; nothing was run");
+        // 10% of the limit is too little both for the declared list and for a window read by reference.
+        expect(res.stderr.trimEnd().split("\n").pop()).to.equal("error: the policy pack blocks stack dev: 2 mandatory violation(s), listed above; nothing was run");
     });
 
     it("names a missing config file in one line", () => {

@@ -112,6 +112,16 @@ describe("local handlers from stack config", () => {
         expect(report.failedState).to.equal("Transcribe");
     });
 
+    it("a timeout is not a States.TaskFailed: a step retrying States.TaskFailed does not retry it, as in AWS", async () => {
+        const run = await withHandler("handlers.ts#hang", { timeoutSeconds: 1, retry: [{ ErrorEquals: ["States.TaskFailed"], MaxAttempts: 3, IntervalSeconds: 1 }] });
+        const started = Date.now();
+        const report = await executeStack(run, { jobs: [{ name: "a" }] });
+        expect(report.error?.Error).to.equal("States.Timeout");
+        // One attempt of about a second, not four.
+        expect(report.transitions).to.equal(3);
+        expect(Date.now() - started).to.be.below(3_500);
+    });
+
     it(`without TimeoutSeconds, after the local default (${LOCAL_TASK_TIMEOUT_SECONDS} s; lowered here to 1)`, async () => {
         const steps = lambdaStep();
         const run = await prepareStack("dev", { "iterator-workflow:steps": steps, "iterator-workflow:onJobError": "record", "iterator-workflow:localHandlers": '{"Transcribe": "handlers.ts#hang"}' }, { dir: TOP_LEVEL, taskTimeoutSeconds: 1 });

@@ -94,6 +94,7 @@ for (const strategy of STRATEGIES) {
             ["a job that is null", { jobs: [null] }, "jobs[0] must be an object, got null"],
             ["a job that is an array", { jobs: [{}, {}, [1]] }, "jobs[2] must be an object, got an array"],
             ["a job that is an empty array", { jobs: [{}, []] }, "jobs[1] must be an object, got an array"],
+            ["jobs by reference, to a workflow with no job store", { jobsFrom: { bucket: "b", key: "input/k.jsonl" } }, 'jobsFrom: this workflow has no job store, so it takes its jobs inline only: {"jobs": [ ... ]}'],
         ] as const) {
             it(`fails fast on ${what} with IteratorWorkflow.InvalidInput and a readable cause`, async () => {
                 const report = await run(PASS_STEPS, input as Json, {}, "fail", strategy);

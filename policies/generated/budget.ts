@@ -23,6 +23,20 @@ export const HANDOVER_RESULT_META_BYTES = 2_048;
  */
 export const CAUGHT_ERROR_MAX_BYTES = Buffer.byteLength(`,"error":{"Error":"","Cause":""}`) + 2 * (256 + 32_768);
 
+/**
+ * What a run over jobs by reference keeps in its state besides the window, at its largest: `jobsFrom`
+ * (a bucket name of up to 63 characters, a key of up to 1,024 bytes, counted escaped) and where the
+ * run stands (a run name of up to 80 characters, and seven counts).
+ */
+export const REF_STATE_BYTES = Buffer.byteLength(
+    JSON.stringify({
+        jobsFrom: { bucket: "b".repeat(63), key: "k".repeat(2 * 1024) },
+        ref: { run: "r".repeat(80), cursor: 1e15, line: 1e15, size: 1e15, window: 1e15, total: 1e15, done: 1e15, failed: 1e15 },
+    }),
+);
+/** The share of the payload limit a window is sized for by default: the policy pack's own default. */
+export const DEFAULT_SHARE_OF_LIMIT = 0.8;
+
 export type Strategy = "iterator" | "map";
 
 /** What the budgets know of a workflow: its declared largest list and its per-job figures. */
@@ -39,6 +53,8 @@ export interface PayloadFacts {
     taskOverheadBytes: number;
     /** Iterator: jobs after which an execution hands the rest to a new one; absent: never. */
     jobsPerExecution?: number;
+    /** Iterator, jobs by reference: `maxJobs` is a window's; a hand-over sends only where to read on. */
+    byReference?: boolean;
 }
 
 export interface StatePeak {
@@ -66,6 +82,10 @@ export function workBookBytes(n: number): number {
 function iteratorPeaks(f: PayloadFacts): StatePeak[] {
     const n = f.maxJobs;
     const grown = f.maxJobBytes + f.growthPerJobBytes;
+    if (f.byReference) {
+        // The window's last job, with where the run stands; a hand-over sends only that.
+        return [{ state: "MoveToEnd's input at a window's last job", bytes: jobsState(n, grown) + workBookBytes(n) + REF_STATE_BYTES + f.transientBytes + f.taskOverheadBytes }];
+    }
     const peaks: StatePeak[] = [
         { state: "the execution's input", bytes: jobsState(n, f.maxJobBytes) },
         // The last job's steps done, its error caught at its largest, and MoveToEnd's Parameters around it.
