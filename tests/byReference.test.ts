@@ -191,8 +191,8 @@ describe("jobs by reference: a JSON Lines object in S3, a window in the state, r
         });
 
         it("a line longer than limits.maxJobBytes", async () => {
-            const long = await upload(`{"i":1}\n{"pad":"${"x".repeat(200)}"}\n`);
-            expect((await executeStack(run, long)).error?.Cause).to.match(/^jobsFrom: line 2 of .* is \d+ bytes, longer than limits\.maxJobBytes \(64 bytes\)$/);
+            const long = await upload(`{"i":1}\n{"pad":"${"x".repeat(300)}"}\n`);
+            expect((await executeStack(run, long)).error?.Cause).to.match(/^jobsFrom: line 2 of .* is \d+ bytes, longer than limits\.maxJobBytes \(128 bytes\)$/);
         });
 
         it("a store whose bucket does not exist", async () => {

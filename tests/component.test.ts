@@ -121,7 +121,7 @@ describe("the program (index.ts) for stack dev, under mocks", () => {
         expect(bucket.inputs).not.to.have.any.keys("acl", "policy", "website");
         // MoveToEnd reads and writes by the settings its definition passes; Prepare names the run after the execution.
         const def = json(one(synth, "aws:sfn/stateMachine:StateMachine", "iterator").inputs.definition);
-        expect(def.States.Prepare.Parameters.settings).to.deep.include({ store: { bucket: "iterator-jobs", inputPrefix: "input/", resultsPrefix: "results/" }, maxLineBytes: 64 });
+        expect(def.States.Prepare.Parameters.settings).to.deep.include({ store: { bucket: "iterator-jobs", inputPrefix: "input/", resultsPrefix: "results/" }, maxLineBytes: 128 });
         expect(def.States.Prepare.Parameters["execution.$"]).to.equal("$$.Execution.Name");
         expect(def.States.Prepare.Parameters.settings.windowJobs).to.equal((synth.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs);
     });

@@ -104,11 +104,11 @@ describe("the policy pack", () => {
 
     it("records on the state machine, as tags, what the policies need: the declared limits and the per-job figures", () => {
         const sm = dev.resources.find((r) => r.type === STATE_MACHINE)!;
-        // dev: 64-byte jobs, at most 1,000; growth ,"firstResult":"success" (24) + ,"secondResult":"success" (25) + ,"done":true (12).
+        // dev: 128-byte jobs, at most 1,000; growth ,"firstResult":"success" (24) + ,"secondResult":"success" (25) + ,"done":true (12).
         expect(sm.inputs.tags).to.deep.equal({
             [TAG.strategy]: "iterator",
             [TAG.maxJobs]: "1000",
-            [TAG.maxJobBytes]: "64",
+            [TAG.maxJobBytes]: "128",
             [TAG.growthPerJobBytes]: "61",
             [TAG.transientBytes]: "0",
             // MoveToEnd's Parameters around the state: the action and the settings, with the job store's
@@ -118,14 +118,14 @@ describe("the policy pack", () => {
             [TAG.fixedHistoryEvents]: "11",
             // Hands over by default: (25,000 × 0.9 − 11 − 13) / 11.
             [TAG.jobsPerExecution]: "2043",
-            // Read by reference, 64-byte lines (limits.maxJobBytes), as many as fit 80% of the limit.
+            // Read by reference, 128-byte lines (limits.maxJobBytes), as many as fit 80% of the limit.
             [TAG.windowJobs]: String((dev.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs),
-            [TAG.lineBytes]: "64",
+            [TAG.lineBytes]: "128",
         });
     });
 
     describe(payloadBudget.name, () => {
-        it("passes 1,000 jobs of 64 bytes and fails 2,000 (about 252 KB, over 80% of 256 KiB)", async () => {
+        it("passes dev's 1,000 jobs of 128 bytes and fails 2,000 of 64 (about 252 KB, over 80% of 256 KiB)", async () => {
             expect(await check(payloadBudget, dev)).to.deep.equal([]);
             const [v, ...more] = await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }));
             expect(more).to.deep.equal([]);
