@@ -4,6 +4,9 @@
 //   guide, "Pass state").
 // - Its own hashing for States.Hash gives wrong digests for text of 56 bytes or more (an execution ARN,
 //   say); Node's crypto computes the same digests AWS does.
+// - A Task with no TimeoutSeconds times out after 60 seconds there; in AWS it waits up to 99,999,999
+//   (developer guide, "Task state"), so a hand-over waiting on its new execution would fail locally
+//   only. Node's timers take at most 2,147,483,647 ms (24.8 days), which stands in for AWS's default.
 // And one change for speed alone: it copies every state's input with a recursive copy written in
 // JavaScript, most of a run's time on a large state; a copy through JSON.stringify and JSON.parse, native code, gives the same copy.
 // The fixes are made on the module's text, so nothing of the package on disk changes; if the package
@@ -19,6 +22,8 @@ const digest = (name: string, algorithm: string): [string, string] => [
 
 /** Each fault's text, found exactly once, and what replaces it. */
 const FIXES: [fault: string, fixed: string][] = [
+    ["var DEFAULT_TIMEOUT_SECONDS = 60;", "var DEFAULT_TIMEOUT_SECONDS = 2147483;"],
+    ["const timeoutId = setTimeout(() => rejectTimeout(new StatesTimeoutError()), timeoutMs);", "const timeoutId = setTimeout(() => rejectTimeout(new StatesTimeoutError()), Math.min(timeoutMs, 2147483647));"],
     ["function cloneJSON(value) {\n  if (value === null || typeof value !== \"object\") return value;", "function cloneJSON(value) {\n  if (value === null || typeof value !== \"object\") return value;\n  return JSON.parse(JSON.stringify(value));"],
     ["if (this.stateDefinition.Result) {", 'if ("Result" in this.stateDefinition) {'],
     digest("md5", "md5"),
