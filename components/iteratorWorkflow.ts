@@ -8,6 +8,7 @@ import { assumeRolePolicy, functionPolicy, handOverPolicy, stateMachinePolicy, t
 import { jobStore, type JobStore } from "./jobStore";
 import { moveToEndArchive } from "./moveToEndCode";
 import { workflowAlarms, type WorkflowAlarms } from "./alarms";
+import { taskMayNeedGrants, withIntegrationGrants } from "./stepGrants";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
 import { ArgsError, validateArgs } from "./validate";
@@ -102,6 +103,9 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         // aws, aws-cn or aws-us-gov: integration ARNs in the definition name it, as IAM ARNs do.
         const partition = aws.getPartitionOutput({}, parent).partition;
+        // The region ARNs built from a name (a table, a function, a managed rule) live in.
+        const region = aws.getRegionOutput({}, parent).region;
+
         if (strategy === "iterator" && args.jobStore !== false) this.jobStore = jobStore(name, args.jobStore ?? {}, partition, userTags, parent);
         const store = this.jobStore;
 
@@ -160,13 +164,13 @@ export class IteratorWorkflow extends pulumi.ComponentResource {
             parent,
         );
         // IAM refuses a policy without statements; whether there are any is known before any ARN is.
-        const grants = strategy === "iterator" || logging || tracing || args.steps.some((s) => s.kind === "lambda" || (s.kind === "task" && (s.policyStatements?.length ?? 0) > 0));
+        const grants = strategy === "iterator" || logging || tracing || args.steps.some((s) => s.kind === "lambda" || (s.kind === "task" && ((s.policyStatements?.length ?? 0) > 0 || taskMayNeedGrants(s))));
         const stateMachineRolePolicy = grants
             ? new aws.iam.RolePolicy(
                   `${name}-states`,
                   {
                       role: this.stateMachineRole.id,
-                      policy: pulumi.all([steps, moveToEndArn, resolveStatements(args.steps)]).apply(([resolved, fnArn, taskStatements]) =>
+                      policy: pulumi.all([steps, moveToEndArn, withIntegrationGrants(steps, resolveStatements(args.steps), region, account)]).apply(([resolved, fnArn, taskStatements]) =>
                           JSON.stringify(
                               stateMachinePolicy({
                                   functionArns: [...(fnArn ? [fnArn] : []), ...resolved.flatMap(stepFunctionArns)],

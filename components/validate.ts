@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseTarget, targetProblem, type TargetKind } from "./arns";
 import { STATE } from "./definition";
 import { STEP_KINDS } from "./steps";
+import { taskGrantProblem } from "./taskGrantChecks";
 import { alarmArgsProblem } from "./alarmArgs";
 import type { IteratorWorkflowArgs, StepArgs } from "./types";
 import { INLINE_MAP_MAX_CONCURRENCY } from "./capacity";
@@ -177,6 +178,10 @@ export function validateStep(step: unknown, field: string): StepArgs {
             stepTarget(step.resource, `${field}.resource`, "integration");
             if (step.policyStatements !== undefined && !Array.isArray(step.policyStatements)) throw new ArgsError(`${field}.policyStatements`, "must be a list of IAM statements");
             if (step.parameters !== undefined && !isObj(step.parameters)) throw new ArgsError(`${field}.parameters`, "must be an object of ASL Parameters");
+            {
+                const grant = taskGrantProblem(step);
+                if (grant !== undefined) throw new ArgsError(`${field}.${grant.field}`, grant.problem);
+            }
             break;
     }
     return step as unknown as StepArgs;

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as ts from "typescript";
 
 /** The component files the policy pack uses, by name under components/. */
-export const SHARED = ["budget", "workflowTags"] as const;
+export const SHARED = ["budget", "workflowTags", "integrations", "iamPatterns"] as const;
 export const GENERATED_DIR = path.join("policies", "generated");
 
 export class GenerateError extends Error {}

@@ -223,7 +223,8 @@ describe("the component with its own steps, under mocks", () => {
                         resultKey: "encoded",
                         resource: "arn:aws:states:::ecs:runTask",
                         parameters: { Cluster: "encoders", TaskDefinition: "encode:3" },
-                        policyStatements: [{ Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` }],
+                        // The component grants ecs:RunTask on the task definition; the role the task runs as it cannot know.
+                        policyStatements: [{ Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/encoder` }],
                     },
                 ],
                 tracing: true,
@@ -246,7 +247,7 @@ describe("the component with its own steps, under mocks", () => {
                 ],
             },
             { Effect: "Allow", Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` },
-            { Effect: "Allow", Action: "ecs:RunTask", Resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/encode:3` },
+            { Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/encoder` },
             { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
         ]);
         const sm = one(synth, "aws:sfn/stateMachine:StateMachine", "iterator");

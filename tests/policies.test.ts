@@ -14,6 +14,7 @@ import { IteratorWorkflow } from "../components/iteratorWorkflow";
 import { TAG } from "../components/workflowTags";
 import { broadInvokeGrants, invokeScope, invokeScopeBeforeCreate } from "../policies/iam";
 import { definitionSize, historyBudget } from "../policies/definition";
+import { taskGrantsPolicy } from "../policies/grants";
 import { lambdaResultsTrimmed, limitsDeclared, payloadBudget, smallLiterals } from "../policies/payload";
 import { policies } from "../policies/all";
 import { EXIT } from "../local/errors";
@@ -418,6 +419,8 @@ describe("the policy pack", () => {
                 [smallLiterals.name, "advisory"],
                 [lambdaResultsTrimmed.name, "advisory"],
                 [definitionSize.name, "advisory"],
+                // Which Task states need which grants is read from the definition too.
+                [taskGrantsPolicy.name, "advisory"],
             ]);
             expect(notes[0].message).to.equal(`can't run policy '${smallLiterals.name}' from policy pack 'iterator-workflow@v0.1.0' during preview: string value at .definition can't be known during preview`);
             expect(mandatory(violations).map((v) => v.policy)).to.deep.equal([payloadBudget.name]);

@@ -43,7 +43,7 @@ describe("the policy pack on its own", () => {
     it("holds in policies/generated/ exactly the copies its files import", () => {
         const imported = new Set(packFiles().flatMap((file) => relativeLoads(file).filter((l) => path.dirname(l.target) === GENERATED).map((l) => `${path.basename(l.target)}.ts`)));
         expect(fs.readdirSync(GENERATED).sort()).to.deep.equal([...imported].sort());
-        expect([...imported].sort()).to.include.members(["budget.ts", "workflowTags.ts"]);
+        expect([...imported].sort()).to.include.members(["budget.ts", "workflowTags.ts", "integrations.ts", "iamPatterns.ts"]);
     });
 
     it("has each copy equal to its source in components/, after a header naming that source", () => {
@@ -70,13 +70,15 @@ describe("npm run generate:policies", () => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "generate-policies-"));
         write("components/budget.ts", "// budget\nexport const LIMIT = 1;\n");
         write("components/workflowTags.ts", "export const TAG = { a: `x` } as const;\n");
+        write("components/integrations.ts", "export const KNOWN = [] as const;\n");
+        write("components/iamPatterns.ts", "export const ANY = \"\\u0001\";\n");
     });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
     it("writes the header and the source verbatim, removes a copy nothing generates, and then has nothing to do", () => {
         write("policies/generated/old.ts", "export {};\n");
         expect(generate(root)).to.deep.equal({
-            written: [path.join("policies", "generated", "budget.ts"), path.join("policies", "generated", "workflowTags.ts")],
+            written: ["budget.ts", "workflowTags.ts", "integrations.ts", "iamPatterns.ts"].map((f) => path.join("policies", "generated", f)),
             removed: [path.join("policies", "generated", "old.ts")],
         });
         expect(read("policies/generated/budget.ts")).to.equal(
