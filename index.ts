@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IteratorWorkflow } from "./components/iteratorWorkflow";
 import { argsFromConfig } from "./components/stackConfig";
 import { ArgsError } from "./components/validate";
+import { oneLineError } from "./components/errors";
 
 /** The seed's input, without `done` flags: this workflow does not need them. */
 const EXAMPLE_INPUT = { jobs: [{ name: "First job" }, { name: "Second job" }] };
@@ -12,7 +13,7 @@ export = async () => {
     try {
         args = argsFromConfig(pulumi.runtime.allConfig());
     } catch (err) {
-        if (err instanceof ArgsError) throw configError(err.message);
+        if (err instanceof ArgsError) throw oneLineError(`config ${err.message}`);
         throw err;
     }
     const workflow = new IteratorWorkflow("iterator", args);
@@ -28,15 +29,3 @@ export = async () => {
         startExecutionCommand: pulumi.interpolate`aws stepfunctions start-execution --state-machine-arn ${workflow.stateMachineArn} --input '${JSON.stringify(EXAMPLE_INPUT)}'`,
     };
 };
-
-/**
- * The one line `pulumi preview` prints for a bad config value. Its stack is just that line: Pulumi never
- * shows a RunError's stack, yet @pulumi/pulumi/cmd/run formats it with util.inspect(err, {colors: true}),
- * which on Node 22.23 spins for about 20 s and 1 GB on the SDK's source-mapped frames
- * (".../node_modules/@pulumi/resource.ts"; https://github.com/nodejs/node/issues/64011).
- */
-function configError(message: string): pulumi.RunError {
-    const error = new pulumi.RunError(`config ${message}`);
-    error.stack = `${error.name}: ${error.message}`;
-    return error;
-}

@@ -11,6 +11,7 @@ import { workflowAlarms, type WorkflowAlarms } from "./alarms";
 import { taskMayNeedGrants, withIntegrationGrants } from "./stepGrants";
 import { stepFunctionArns, type StepSpec } from "./steps";
 import type { IteratorWorkflowArgs, PolicyStatement, StepArgs } from "./types";
+import { oneLineError } from "./errors";
 import { ArgsError, validateArgs } from "./validate";
 import { factsToTags } from "./workflowTags";
 
@@ -64,30 +65,60 @@ function resolveStatements(steps: StepArgs[]): pulumi.Output<Statement[]> {
     return pulumi.output(declared).apply((list) => list.map((s) => ({ ...s, Effect: s.Effect ?? "Allow" }) as Statement));
 }
 
+/**
+ * An AWS Step Functions workflow that takes a list of jobs, known only at run time, and runs every job
+ * through the same ordered steps, one after another, storing each step's result on its job.
+ *
+ * Start an execution with `{"jobs": [ ... ]}` (jobs inline) or `{"jobsFrom": {"bucket", "key"}}` (a
+ * JSON Lines object in the job store, for lists of any size). It creates the state machine, its role
+ * (allowed exactly what the steps need), a log group, the MoveToEnd Lambda function that keeps the
+ * list's bookkeeping (iterator strategy), a private job store bucket, and alarms with a topic.
+ *
+ * @example
+ * const meetings = new IteratorWorkflow("meetings", {
+ *     steps: [{ kind: "lambda", name: "Transcribe", resultKey: "transcript", function: transcribe, maxResultBytes: 200 }],
+ *     limits: { maxJobs: 500, maxJobBytes: 300 },
+ * });
+ * export const stateMachineArn = meetings.stateMachineArn;
+ */
 export class IteratorWorkflow extends pulumi.ComponentResource {
+    /** The state machine. */
     public readonly stateMachine: aws.sfn.StateMachine;
+    /** The state machine's ARN: what `aws stepfunctions start-execution --state-machine-arn` takes. */
     public readonly stateMachineArn: pulumi.Output<string>;
+    /** The state machine's name, as the console lists it. */
     public readonly stateMachineName: pulumi.Output<string>;
-    /** The iterator strategy's MoveToEnd function and its role; a Map needs neither. */
+    /** The iterator strategy's MoveToEnd function; the map strategy has none. */
     public readonly moveToEndFunction?: aws.lambda.Function;
+    /** MoveToEnd's role: its own logs and, with a job store, reading jobs and writing results; nothing else. */
     public readonly moveToEndRole?: aws.iam.Role;
+    /** The role the state machine runs as: the steps' functions and integrations, by exact ARN. */
     public readonly stateMachineRole: aws.iam.Role;
-    /** The ASL the state machine runs, as deployed. */
+    /** The ASL the state machine runs, as deployed (JSON text). */
     public readonly definition: pulumi.Output<string>;
-    /** Jobs per execution under AWS's history and payload limits, for the declared `limits`. */
+    /**
+     * Jobs one execution can take under AWS's history limit (25,000 events) and payload limit
+     * (262,144 bytes), for the declared `limits`; the largest state; the figures of a run by reference.
+     */
     public readonly capacity: pulumi.Output<Capacity>;
     /** The alarms on the state machine's executions and the topic they notify; absent with `alarms: false`. */
     public readonly alarms?: WorkflowAlarms;
     /** Where executions started with `jobsFrom` read their jobs and write their results; absent with `jobStore: false` or the map strategy. */
     public readonly jobStore?: JobStore;
 
+    /**
+     * @param name The workflow's name: the state machine's, and the prefix of every resource it creates.
+     * @param args The steps, and how jobs are handled: see {@link IteratorWorkflowArgs}. Checked at once:
+     *   a bad argument stops `pulumi preview` with one line naming it.
+     * @param opts Pulumi's resource options for the component (a parent, a provider, ...).
+     */
     constructor(name: string, args: IteratorWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPE, name, {}, opts);
         try {
             validateArgs(args);
         } catch (err) {
-            // RunError makes `pulumi preview` print the one line, without a stack trace.
-            if (err instanceof ArgsError) throw new pulumi.RunError(`IteratorWorkflow "${name}": ${err.message}`);
+            // `pulumi preview` prints the one line, without a stack trace.
+            if (err instanceof ArgsError) throw oneLineError(`IteratorWorkflow "${name}": ${err.message}`);
             throw err;
         }
         const parent = { parent: this };

@@ -5,10 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { JobStoreArgs } from "./types";
 import { DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX } from "./validate";
 
+/** Where executions started with `jobsFrom` read their jobs and write their results. */
 export interface JobStore {
+    /** The bucket's name: what `jobsFrom.bucket` must be. */
     bucket: pulumi.Output<string>;
     bucketArn: pulumi.Output<string>;
+    /** Upload a list's JSON Lines under this prefix; `jobsFrom.key` must start with it. */
     inputPrefix: string;
+    /** Results are written under this prefix, then each run's first execution's name. */
     resultsPrefix: string;
     /** The bucket, when the component created it. */
     created?: aws.s3.Bucket;
