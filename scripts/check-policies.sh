@@ -21,7 +21,7 @@ while IFS= read -r file; do
     mkdir -p "$work/policies/$(dirname "$file")"
     cp "$file" "$work/policies/$file"
 done <<<"$files"
-for needed in PulumiPolicy.yaml index.ts tsconfig.json generated/budget.ts generated/workflowTags.ts; do
+for needed in PulumiPolicy.yaml index.ts tsconfig.json generated/budget.ts generated/workflowTags.ts generated/integrations.ts generated/iamPatterns.ts; do
     [ -f "$work/policies/$needed" ] || fail "npm pack leaves out policies/$needed, so pulumi policy publish would upload a pack without it"
 done
 
