@@ -23,6 +23,8 @@ export = async () => {
         // Only the iterator strategy has one.
         ...(workflow.moveToEndFunction ? { moveToEndFunctionName: workflow.moveToEndFunction.name } : {}),
         capacity: workflow.capacity,
+        // Upload lists by reference here, under input/; absent with jobStore: false.
+        ...(workflow.jobStore ? { jobStoreBucket: workflow.jobStore.bucket } : {}),
         // Subscribe to it (email, chat, a queue) to hear of failed executions; absent with alarms: false.
         ...(workflow.alarms ? { alarmTopicArn: workflow.alarms.topicArn } : {}),
         definition: workflow.definition,
