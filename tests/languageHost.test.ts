@@ -112,8 +112,8 @@ function expectIndexTs(run: HostRun): void {
 
     const machine = one(run, "aws:sfn/stateMachine:StateMachine", "iterator");
     const outputs = run.stackOutputs!;
-    expect(Object.keys(outputs).sort()).to.deep.equal(["alarmTopicArn", "capacity", "definition", "moveToEndFunctionName", "startExecutionCommand", "stateMachineArn", "stateMachineName"]);
-    expect(outputs).to.deep.include({ stateMachineArn: MACHINE_ARN, stateMachineName: "iterator", moveToEndFunctionName: "iterator-move-to-end" });
+    expect(Object.keys(outputs).sort()).to.deep.equal(["alarmTopicArn", "capacity", "definition", "jobStoreBucket", "moveToEndFunctionName", "startExecutionCommand", "stateMachineArn", "stateMachineName"]);
+    expect(outputs).to.deep.include({ stateMachineArn: MACHINE_ARN, stateMachineName: "iterator", moveToEndFunctionName: "iterator-move-to-end", jobStoreBucket: "iterator-jobs" });
     // (25,000 × 0.9 − 11 fixed − 13 per hand-over) / 11 = 2,043 jobs per execution, as component.test.ts has it.
     expect(outputs.capacity).to.deep.include({ transitionsPerJob: 4, historyEventsPerJob: 11, maxJobsByHistory: null, jobsPerExecution: 2043 });
     // The definition exported is the one deployed, and names the function ARN this engine returned.
