@@ -1,9 +1,11 @@
 // Runs an ASL definition in-process with aws-local-stepfunctions, as a small local Step Functions
 // service: it holds every execution a run starts (a hand-over starts more), answers the Step
 // Functions API calls the definition makes (startExecution.sync:2, and the AWS SDK's
-// redriveExecution and getExecutionHistory), redrives a failed execution from its failed state, and
-// holds each execution to the AWS limits that tool leaves out: 262,144 bytes for every state, task
-// input and task result, and, for Standard, 25,000 history events.
+// redriveExecution and getExecutionHistory), redrives a failed execution from its failed state,
+// saves finished executions for another service to load and redrive later, and holds each execution
+// to the AWS limits that tool leaves out: 262,144 bytes for every state, task input and task result,
+// and, for Standard, 25,000 history events.
+import { createHash } from "node:crypto";
 import { StateMachine, StatesTimeoutError, type StateMachineDefinition as LocalDefinition } from "./emulator";
 import { inCallerOrder, STEP_FUNCTIONS_PAYLOAD_LIMIT, type Settings, type WorkflowState } from "../functions/moveToEnd";
 import { HISTORY_EVENT_LIMIT } from "../components/capacity";
@@ -77,6 +79,30 @@ export interface ExecutionRecord {
     /** Reaching the history limit makes an execution impossible to redrive (DescribeExecution, redriveStatusReason). */
     historyLimitReached: boolean;
     running?: Promise<ExecutionRecord>;
+}
+
+/**
+ * An execution as the service saves it for a later redrive (`save`, `load`): its record without the
+ * attempt in progress, and the digest of the definition it ran.
+ */
+export type SavedExecution = Omit<ExecutionRecord, "running"> & { definitionDigest: string };
+
+/** DescribeExecution's redriveStatus and redriveStatusReason. */
+export type RedriveStatus = { redrivable: true } | { redrivable: false; reason: string };
+
+/** SHA-256 of the definition's JSON text: which definition an execution ran. */
+export function definitionDigest(definition: StateMachineDefinition): string {
+    return createHash("sha256").update(JSON.stringify(definition)).digest("hex");
+}
+
+/**
+ * Saved executions that ran another definition than the service's: AWS redrives an execution with
+ * the definition it started with, so they cannot be redriven with this one.
+ */
+export class DefinitionChangedError extends Error {
+    constructor(readonly executionArn: string) {
+        super(`Execution '${executionArn}' ran another definition of this state machine`);
+    }
 }
 
 export interface RunReport {
@@ -195,16 +221,61 @@ export class LocalStepFunctions {
 
     /** RedriveExecution: runs a failed execution again from the state it failed in, with that state's input. */
     redrive(arn: string): Promise<ExecutionRecord> {
-        const record = this.executions.get(arn);
-        if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
-        if (record.status !== "FAILED" || record.historyLimitReached || record.redriveFrom === undefined) {
-            const why = record.historyLimitReached ? "Execution history event limit exceeded" : `Execution is ${record.status} and cannot be redriven`;
-            throw awsError("Sfn.ExecutionNotRedrivableException", `${why}: '${arn}'`);
-        }
+        const status = this.redriveStatus(arn);
+        if (!status.redrivable) throw awsError("Sfn.ExecutionNotRedrivableException", `${status.reason}: '${arn}'`);
+        const record = this.executions.get(arn)!;
         record.status = "RUNNING";
         record.redriveCount++;
-        record.running = this.run(record, record.redriveFrom, record.failedInput ?? null);
+        record.running = this.run(record, record.redriveFrom!, record.failedInput ?? null);
         return record.running;
+    }
+
+    /**
+     * Whether RedriveExecution would take the execution, and if not why, in DescribeExecution's words
+     * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+     */
+    redriveStatus(arn: string): RedriveStatus {
+        const record = this.executions.get(arn);
+        if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
+        // RedriveExecution is for Standard workflows only (API reference, RedriveExecution).
+        if (this.options.type === "EXPRESS") return { redrivable: false, reason: "Execution of an EXPRESS state machine cannot be redriven" };
+        if (record.historyLimitReached) return { redrivable: false, reason: "Execution history event limit exceeded" };
+        if (record.status !== "FAILED" || record.redriveFrom === undefined) return { redrivable: false, reason: `Execution is ${record.status} and cannot be redriven` };
+        // AWS redrives only an inline Map's or Parallel's failed iterations and branches; rerunning
+        // every one of them here would show a redrive doing finished jobs again, which AWS does not.
+        const from = this.options.definition.States[record.redriveFrom]?.Type;
+        if (from === "Map" || from === "Parallel") {
+            return { redrivable: false, reason: `The local service cannot redrive only the failed iterations of ${String(from)} state ${record.redriveFrom}, as AWS does` };
+        }
+        return { redrivable: true };
+    }
+
+    /**
+     * The execution and every execution it started by hand-over, as plain JSON to keep and `load`
+     * into another service later: what a redrive needs, and the digest of the definition they ran.
+     */
+    save(arn: string): SavedExecution[] {
+        const record = this.executions.get(arn);
+        if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
+        const digest = definitionDigest(this.options.definition);
+        return this.chain(record).map(({ running: _running, ...rest }) => {
+            if (rest.status === "RUNNING") throw new Error(`Execution '${rest.arn}' is RUNNING: only a finished execution can be saved`);
+            return { ...(structuredClone(rest) as Omit<ExecutionRecord, "running">), definitionDigest: digest };
+        });
+    }
+
+    /**
+     * Takes back executions `save` gave, to redrive them with this service's handlers (fixed code, as
+     * a Lambda function is fixed before a redrive). Refuses those another definition ran.
+     */
+    load(saved: SavedExecution[]): void {
+        const digest = definitionDigest(this.options.definition);
+        for (const execution of saved) {
+            if (execution.definitionDigest !== digest) throw new DefinitionChangedError(execution.arn);
+            if (this.executions.has(execution.arn)) throw awsError("StepFunctions.ExecutionAlreadyExistsException", `Execution Already Exists: '${execution.arn}'`);
+            if (execution.status === "RUNNING") throw new Error(`Execution '${execution.arn}' is RUNNING: only a finished execution can be loaded`);
+        }
+        for (const { definitionDigest: _digest, ...record } of saved) this.executions.set(record.arn, structuredClone(record));
     }
 
     /** The report of an execution and every execution it started by hand-over, as `npm start` prints it. */
@@ -374,7 +445,10 @@ export class LocalStepFunctions {
                     // Started and, at its end, Succeeded or Failed: counted together, because the tool
                     // does not always report the last iteration's end before the Map's.
                     record.historyEvents += 2;
-                    if (record.historyEvents >= this.historyLimit) stop({ ...historyLimitError(this.historyLimit), state: event.parentState.name });
+                    if (record.historyEvents >= this.historyLimit) {
+                        record.historyLimitReached = true;
+                        stop({ ...historyLimitError(this.historyLimit), state: event.parentState.name });
+                    }
                     continue;
                 }
                 if (event.type !== "StateEntered" && event.type !== "StateExited" && event.type !== "StateFailed") continue;
