@@ -14,6 +14,11 @@ export const EXIT = {
     policyBlocked: 4,
     /** Anything else, including a command that stopped without an outcome. */
     unexpected: 5,
+    /**
+     * `--redrive`: the execution cannot be redriven (it succeeded, reached the history limit, or ran
+     * another definition); its kept state can start a new execution.
+     */
+    notRedrivable: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -28,3 +33,6 @@ export class StackError extends Error {}
 
 /** The Pulumi program cannot be found or run as the Pulumi CLI would run it. */
 export class ProgramError extends Error {}
+
+/** A saved execution that RedriveExecution would refuse, or that ran another definition. */
+export class NotRedrivableError extends Error {}
