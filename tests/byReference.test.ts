@@ -7,8 +7,7 @@ import type { Json } from "../components/steps";
 import { LocalStepFunctions, type RunReport } from "../local/execute";
 import { LocalS3 } from "../local/jobStore";
 import { executeStack, prepareStack, type StackRun } from "../local/runStack";
-import { asLambda } from "../local/execute";
-import { fnArn } from "./helpers/specs";
+import { countingTranscribe, lambdaStack } from "./helpers/stacks";
 
 const BUCKET = "iterator-jobs";
 type Job = Record<string, Json>;
@@ -95,20 +94,9 @@ describe("jobs by reference: a JSON Lines object in S3, a window in the state, r
     });
 
     describe("with a step that fails for jobs marked fail", () => {
-        const lambdaSteps = JSON.stringify([
-            { kind: "lambda", name: "Transcribe", resultKey: "transcript", function: fnArn("transcribe") },
-            { kind: "pass", name: "Tag", resultKey: "tag", result: "t" },
-        ]);
         async function failingStack(onJobError: "fail" | "record", failing: Set<number>, extra: Record<string, string> = {}) {
-            const run = await stackWith({ windowJobs: 7 }, { "iterator-workflow:steps": lambdaSteps, "iterator-workflow:onJobError": onJobError, "iterator-workflow:limits": JSON.stringify({ maxJobBytes: 64 }), ...extra });
-            const calls = new Map<number, number>();
-            run.handlers.Transcribe = asLambda((job) => {
-                const i = (job as Job).i as number;
-                calls.set(i, (calls.get(i) ?? 0) + 1);
-                if (failing.has(i)) throw Object.assign(new Error(`job ${i} failed`), { name: "TranscribeError" });
-                return `t${i}`;
-            });
-            return { run, calls };
+            const run = await lambdaStack(onJobError, { "iterator-workflow:jobStore": JSON.stringify({ windowJobs: 7 }), ...extra });
+            return { run, calls: countingTranscribe(run, failing, "i") };
         }
         const done = (i: number) => ({ i, transcript: `t${i}`, tag: "t", done: true });
 

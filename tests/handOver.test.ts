@@ -3,26 +3,14 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { Json } from "../components/steps";
-import { asLambda, LocalStepFunctions, runLocally, type TaskHandler } from "../local/execute";
+import { LocalStepFunctions, runLocally, type TaskHandler } from "../local/execute";
 import { executeStack, prepareStack, type StackRun } from "../local/runStack";
-import { jobList, lambdaStack, type Job } from "./helpers/stacks";
+import { countingTranscribe, jobList, lambdaStack, type Job } from "./helpers/stacks";
 
 const handingOver = (jobsPerExecution: number, extra: Record<string, string> = {}) => prepareStack("dev", { "iterator-workflow:handOver": JSON.stringify({ jobsPerExecution }), ...extra });
 
 /** An error as Step Functions' optimized integration names it. */
 const awsError = (name: string) => Object.assign(new Error(name), { name });
-
-/** The lambda stack's Transcribe, counting its calls by job id; jobs in `failing` fail. */
-function countingTranscribe(run: StackRun, failing: Set<number>): Map<number, number> {
-    const calls = new Map<number, number>();
-    run.handlers.Transcribe = asLambda((job) => {
-        const id = (job as Job).id as number;
-        calls.set(id, (calls.get(id) ?? 0) + 1);
-        if (failing.has(id)) throw Object.assign(new Error(`job ${id} failed`), { name: "TranscribeError" });
-        return `t${id}`;
-    });
-    return calls;
-}
 
 const service = (run: StackRun, interceptTask?: (state: string, call: () => Promise<Json>) => Promise<Json>) =>
     new LocalStepFunctions({ definition: run.definition, handlers: run.handlers, type: run.type, stateMachineArn: run.stateMachineArn, interceptTask });

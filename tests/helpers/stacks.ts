@@ -38,3 +38,15 @@ export const jobList = (maxLength: number) =>
         )
         .map((specs) => specs.map(({ extra, done, fail }, id) => ({ ...(extra as Job), id, ...(done ? { done: true } : {}), ...(fail ? { fail: true } : {}) })));
 
+
+/** Replaces the lambda stack's Transcribe with one that counts its calls by the job's `key` field; jobs in `failing` fail. */
+export function countingTranscribe(run: StackRun, failing: Set<number>, key = "id"): Map<number, number> {
+    const calls = new Map<number, number>();
+    run.handlers.Transcribe = asLambda((job) => {
+        const id = (job as Job)[key] as number;
+        calls.set(id, (calls.get(id) ?? 0) + 1);
+        if (failing.has(id)) throw Object.assign(new Error(`job ${id} failed`), { name: "TranscribeError" });
+        return `t${id}`;
+    });
+    return calls;
+}
