@@ -251,6 +251,17 @@ export class LocalStepFunctions {
     }
 
     /**
+     * Where a failure comes from: the execution itself, or, when it failed waiting on the execution
+     * it handed over to, the deepest failed execution down that chain.
+     */
+    failureOrigin(arn: string): ExecutionRecord {
+        const record = this.executions.get(arn);
+        if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
+        const child = record.children.map((c) => this.executions.get(c)!).find((c) => c.status === "FAILED");
+        return child === undefined ? record : this.failureOrigin(child.arn);
+    }
+
+    /**
      * The execution and every execution it started by hand-over, as plain JSON to keep and `load`
      * into another service later: what a redrive needs, and the digest of the definition they ran.
      */

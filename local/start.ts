@@ -230,9 +230,13 @@ main(
         }
         const savedFile = saveRun(executionsDir, { stack, workflow: run.workflow, keptState, executions: service.save(record.arn) });
         process.stderr.write(`executions saved in ${shownPath(savedFile)}\n`);
+        // A redrive enters the failed state again: from a Fail state it fails the same way, so it is not offered.
         const status = service.redriveStatus(record.arn);
-        if (status.redrivable) say(`to redrive: npm start -- ${same} --redrive ${record.name}`);
-        else process.stderr.write(`no redrive: ${status.reason}\n`);
+        const origin = service.failureOrigin(record.arn);
+        const where = origin === record ? "the execution" : `execution ${origin.name}, which a hand-over started,`;
+        if (!status.redrivable) process.stderr.write(`no redrive: ${status.reason}\n`);
+        else if (run.definition.States[origin.redriveFrom!]?.Type === "Fail") process.stderr.write(`no redrive: ${where} failed in Fail state ${origin.redriveFrom}, which a redrive enters again and fails the same way; start a new execution from the kept state\n`);
+        else say(`to redrive: npm start -- ${same} --redrive ${record.name}`);
         return EXIT.workflowFailed;
     },
     [

@@ -158,6 +158,8 @@ describe("redrive: a failure deep in a chain of hand-overs", () => {
         expect([first.status, first.failedState, first.error?.Error]).to.deep.equal(["FAILED", "HandOver", "States.TaskFailed"]);
         const arns = [...local.executions.keys()];
         expect(arns).to.have.length(4);
+        // The failure comes from the fourth, where the step failed; each above it failed waiting on the next.
+        expect([local.failureOrigin(first.arn).arn, local.failureOrigin(first.arn).error?.Error]).to.deep.equal([arns[3], "TranscribeError"]);
 
         failing.clear();
         const next = reloaded(local, first.arn, run);
@@ -303,6 +305,25 @@ describe("npm start -- --redrive: the local `aws stepfunctions redrive-execution
         const results = fs.readFileSync(path.join(dir, "results.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
         expect(results).to.deep.equal(names.map((name) => ({ name, transcript: `transcript of ${name}`, done: true })));
         expect(callsIn(dir)).to.deep.equal(Object.fromEntries(names.map((n) => [n, n === "j7" ? 2 : 1])));
+    });
+
+    it("IteratorWorkflow.InvalidInput ends in the Fail state: no redrive is offered, and one fails again the same way", () => {
+        const dir = userDir();
+        fs.writeFileSync(path.join(dir, "jobs.jsonl"), '{"name":"j0"}\n[1]\n');
+        const failed = npmStart(dir, ["--cwd", FIXTURE, "--stack", "byref", "--input", "jobs.jsonl"]);
+        expect(failed.status, failed.stderr).to.equal(EXIT.workflowFailed);
+        const failure = /\nthe workflow FAILED in state Failed\nerror: IteratorWorkflow.InvalidInput\ncause: jobsFrom: line 2 of \S+ must be a JSON object, got an array\n/;
+        expect(failed.stdout).to.match(failure);
+        expect(failed.stdout).to.match(/\nto resume: npm start -- --stack byref --cwd \S+ --input failed-state-byref-\S+\.json\n$/);
+        expect(oneLine(failed.stderr)).to.include("no redrive: the execution failed in Fail state Failed, which a redrive enters again and fails the same way; start a new execution from the kept state");
+        const name = /^executions saved in \S+\/([^/]+)\.json$/m.exec(failed.stderr)?.[1];
+        expect(name, failed.stderr).to.be.a("string");
+
+        const again = npmStart(dir, ["--cwd", FIXTURE, "--redrive", name!]);
+        expect(again.status, again.stderr).to.equal(EXIT.workflowFailed);
+        expect(again.stdout).to.match(new RegExp(`^redriving execution ${name} of stack byref locally from state Failed \\(redrive 1; `));
+        expect(again.stdout).to.match(failure);
+        expect(fs.existsSync(path.join(dir, "calls.txt")), "no step ran").to.equal(false);
     });
 
     it("an execution that reached the history limit: one line, and the kept state to start from", async () => {
