@@ -251,13 +251,14 @@ export class LocalStepFunctions {
     }
 
     /**
-     * Where a failure comes from: the execution itself, or, when it failed waiting on the execution
-     * it handed over to, the deepest failed execution down that chain.
+     * Where a redrive of the execution ends up rerunning what failed: the execution itself, or, when it
+     * failed waiting on the execution it handed over to, the deepest failed execution down that chain.
      */
     failureOrigin(arn: string): ExecutionRecord {
         const record = this.executions.get(arn);
         if (!record) throw awsError("Sfn.ExecutionDoesNotExistException", `Execution Does Not Exist: '${arn}'`);
-        const child = record.children.map((c) => this.executions.get(c)!).find((c) => c.status === "FAILED");
+        const waiting = record.redriveFrom !== undefined && serviceCallOf(this.states[record.redriveFrom]?.Resource) === "startExecution";
+        const child = waiting ? record.children.map((c) => this.executions.get(c)!).find((c) => c.status === "FAILED") : undefined;
         return child === undefined ? record : this.failureOrigin(child.arn);
     }
 

@@ -147,6 +147,25 @@ describe("redrive: IteratorWorkflow.PayloadTooLarge and InvalidInput end in the 
     });
 });
 
+describe("redrive: IteratorWorkflow.HandOverLost ends in a Fail state too", () => {
+    it("a chain whose failed execution can no longer be redriven: the first fails again in ChildLost, the lost one is not run; its kept state holds the jobs finished before", async () => {
+        const run = await lambdaStack("fail", { "iterator-workflow:handOver": JSON.stringify({ jobsPerExecution: 2 }) });
+        const calls = counting(run, new Set([2]));
+        const local = service(run);
+        const first = await local.start({ jobs: ids(4) });
+        // As after 14 days: the execution it handed over to can no longer be redriven.
+        for (const e of local.executions.values()) if (e.arn !== first.arn) e.historyLimitReached = true;
+        const lost = await local.redrive(first.arn);
+        expect([lost.status, lost.failedState, lost.error?.Error]).to.deep.equal(["FAILED", "ChildLost", "IteratorWorkflow.HandOverLost"]);
+        expect(local.failureOrigin(first.arn)).to.equal(lost);
+        const before = Object.fromEntries(calls);
+        const again = await reloaded(local, first.arn, run).redrive(first.arn);
+        expect([again.status, again.failedState, again.error?.Error]).to.deep.equal(["FAILED", "ChildLost", "IteratorWorkflow.HandOverLost"]);
+        expect(Object.fromEntries(calls), "no step ran").to.deep.equal(before);
+        expect((local.report(first.arn, 0).lastInput as { jobs: Job[] }).jobs.map((j) => j.done === true)).to.deep.equal([true, true, false, false]);
+    });
+});
+
 describe("redrive: a failure deep in a chain of hand-overs", () => {
     it("a redrive of the first execution redrives each one down to the failed one, which resumes where it stopped: none started anew, no job done twice", async () => {
         // Two jobs per execution; job 6 fails in the fourth.
