@@ -36,8 +36,8 @@ export const jobList = (maxLength: number) =>
             }),
             { maxLength },
         )
-        .map((specs) => specs.map(({ extra, done, fail }, id) => ({ ...(extra as Job), id, ...(done ? { done: true } : {}), ...(fail ? { fail: true } : {}) })));
-
+        // Through JSON text, as a caller sends them: -0 is written 0, so an execution's output could not keep it.
+        .map((specs) => specs.map(({ extra, done, fail }, id) => ({ ...(JSON.parse(JSON.stringify(extra)) as Job), id, ...(done ? { done: true } : {}), ...(fail ? { fail: true } : {}) })));
 
 /** Replaces the lambda stack's Transcribe with one that counts its calls by the job's `key` field; jobs in `failing` fail. */
 export function countingTranscribe(run: StackRun, failing: Set<number>, key = "id"): Map<number, number> {
