@@ -18,6 +18,7 @@ import { downloadResults, LOCAL_S3_DIRECTORY, readsByReference, startStore, stor
 import type { LocalS3 } from "./jobStore";
 import { DEFAULT_INPUT, prepareStack, readInput } from "./runStack";
 import { ROOT } from "./synth";
+import { alarmsSetOff } from "./alarms";
 
 const USAGE =
     "usage: npm start -- [--stack NAME] [--input FILE.json|FILE.jsonl | --redrive EXECUTION] [--results FILE.jsonl] [--workflow NAME] [--json] [--trace] [--policy-pack-config FILE] [--state-out FILE] [--cwd DIR]";
@@ -219,6 +220,9 @@ main(
         say(`\nthe workflow FAILED in state ${report.failedState ?? "?"}`);
         say(`error: ${report.error?.Error}`);
         say(`cause: ${report.error?.Cause ?? ""}`);
+        // Above a failed hand-over the error is States.TaskFailed with the child's description as cause: name the failure itself.
+        const origin = service.failureOrigin(record.arn);
+        if (origin !== record) say(`first failed: execution ${origin.name} (started by hand-over) in state ${origin.failedState ?? "?"}, error ${origin.error?.Error}: ${origin.error?.Cause ?? ""}`);
         say(figures(report, s3));
         let keptState: string | undefined;
         if (report.lastInput !== undefined) {
@@ -228,11 +232,12 @@ main(
             process.stderr.write(`state kept in ${file} (${done} job(s) done, ${jobs - done} to do)\n`);
             say(`to resume: npm start -- ${same} --input ${file}`);
         }
-        const savedFile = saveRun(executionsDir, { stack, workflow: run.workflow, keptState, executions: service.save(record.arn) });
+        const executions = service.save(record.arn);
+        for (const line of alarmsSetOff(run.synth.resources, run.stateMachineArn, executions.map((e) => e.status))) process.stderr.write(`${line}\n`);
+        const savedFile = saveRun(executionsDir, { stack, workflow: run.workflow, keptState, executions });
         process.stderr.write(`executions saved in ${shownPath(savedFile)}\n`);
         // A redrive enters the failed state again: from a Fail state it fails the same way, so it is not offered.
         const status = service.redriveStatus(record.arn);
-        const origin = service.failureOrigin(record.arn);
         const where = origin === record ? "the execution" : `execution ${origin.name}, which a hand-over started,`;
         if (!status.redrivable) process.stderr.write(`no redrive: ${status.reason}\n`);
         else if (run.definition.States[origin.redriveFrom!]?.Type === "Fail") process.stderr.write(`no redrive: ${where} failed in Fail state ${origin.redriveFrom}, which a redrive enters again and fails the same way; start a new execution from the kept state\n`);

@@ -7,6 +7,7 @@ import { alarmForStatus, EXECUTION_ALARMS } from "../components/alarmDocuments";
 import { IteratorWorkflow } from "../components/iteratorWorkflow";
 import type { IteratorWorkflowArgs } from "../components/types";
 import { ArgsError, validateArgs } from "../components/validate";
+import { alarmsSetOff } from "../local/alarms";
 import { ACCOUNT, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
 import { rejection } from "./helpers/errors";
 
@@ -195,5 +196,25 @@ describe("which alarm an execution's end counts towards", () => {
     it("maps FAILED, TIMED_OUT and ABORTED to their metrics, and SUCCEEDED to none", () => {
         expect(["FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"].map((s) => alarmForStatus(s)?.metricName)).to.deep.equal(["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", undefined]);
         expect(EXECUTION_ALARMS.map((a) => a.key)).to.deep.equal(["failed", "timed-out", "aborted", "throttled"]);
+    });
+});
+
+describe("which alarms a failed local run would have set off in AWS", () => {
+    it("a chain of two FAILED executions: ExecutionsFailed +2, the dev stack's failed alarm, telling the created topic", async () => {
+        const synth = await dev();
+        expect(alarmsSetOff(synth.resources, MACHINE, ["FAILED", "FAILED", "SUCCEEDED"])).to.deep.equal([
+            `in AWS: ExecutionsFailed +2 (2 execution(s) FAILED); alarm iterator-failed would go to ALARM, notifying ${CREATED_TOPIC}`,
+        ]);
+    });
+
+    it("says no alarm watches it with alarms: false, and nothing for a run that succeeded", async () => {
+        const synth = await dev({ alarms: false });
+        expect(alarmsSetOff(synth.resources, MACHINE, ["FAILED"])).to.deep.equal(["in AWS: ExecutionsFailed +1 (1 execution(s) FAILED); no alarm of the program watches it (alarms: false?)"]);
+        expect(alarmsSetOff((await dev()).resources, MACHINE, ["SUCCEEDED"])).to.deep.equal([]);
+    });
+
+    it("counts only alarms on this state machine", async () => {
+        const synth = await dev();
+        expect(alarmsSetOff(synth.resources, `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:other`, ["FAILED"])[0]).to.contain("no alarm of the program watches it");
     });
 });

@@ -267,6 +267,9 @@ describe("npm start -- --redrive: the local `aws stepfunctions redrive-execution
         const failed = npmStart(dir, ["--cwd", FIXTURE, "--stack", "chain", "--input", "in.json"], { REDRIVE_FIXTURE_FAILING: "e" });
         expect(failed.status, failed.stderr).to.equal(EXIT.workflowFailed);
         expect(failed.stdout).to.contain("the workflow FAILED in state HandOver\nerror: States.TaskFailed\n");
+        expect(failed.stdout).to.match(/^first failed: execution [0-9a-f]{64} \(started by hand-over\) in state Transcribe, error TranscribeError: .*cannot transcribe e/m);
+        // Three executions FAILED (the two above the failed one at HandOver): each counts in AWS's metric.
+        expect(oneLine(failed.stderr)).to.include("in AWS: ExecutionsFailed +3 (3 execution(s) FAILED); alarm redrive-failed would go to ALARM, notifying arn:aws:sns:us-east-1:123456789012:redrive-alarms");
         const args = redriveLine(failed.stdout);
         const name = args[args.length - 1];
         expect(args).to.deep.equal(["--stack", "chain", "--cwd", FIXTURE, "--redrive", name]);
