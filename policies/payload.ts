@@ -1,7 +1,7 @@
 // Policies that keep what a workflow carries from state to state small: Step Functions fails any
 // state past 262,144 bytes with States.DataLimitExceeded, which no Catch or Retry handles.
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, PAYLOAD_MARGIN_BYTES, peakState } from "./generated/budget";
+import { maxJobsWithin, PAYLOAD_LIMIT_BYTES as STEP_FUNCTIONS_PAYLOAD_LIMIT, PAYLOAD_MARGIN_BYTES, peakState } from "./generated/budget";
 import { eachState, jsonBytes, parseDefinition, STATE_MACHINE } from "./asl";
 import { n, settingsOf, workflowFacts } from "./config";
 
@@ -42,11 +42,19 @@ export const payloadBudget: ResourceValidationPolicy = {
         }
         // By reference the list's length does not matter: the window does.
         if (facts.windowJobs !== undefined && facts.lineBytes !== undefined) {
-            const peak = peakState({ ...facts, maxJobs: facts.windowJobs, maxJobBytes: facts.lineBytes, byReference: true, jobsPerExecution: undefined });
+            const windowFacts = { ...facts, maxJobBytes: facts.lineBytes, byReference: true, jobsPerExecution: undefined };
+            const peak = peakState({ ...windowFacts, maxJobs: facts.windowJobs });
             if (peak.bytes > budget) {
+                // The component sizes a window it is not given for the pack's default share: a stricter
+                // share needs the window set, to what this budget allows.
+                const fits = maxJobsWithin(budget, windowFacts);
+                const remedy =
+                    fits > 0
+                        ? `Set jobStore.windowJobs to at most ${n(fits)} (left out, it is sized for the default share of the limit); keep step results small.`
+                        : "Not even a window of one job fits: make jobs (limits.maxJobBytes) and step results (maxResultBytes) smaller.";
                 reportViolation(
                     `reading jobs by reference, its largest state, ${peak.state}, would be about ${n(peak.bytes)} bytes (windows of ${n(facts.windowJobs)} jobs of ${n(facts.lineBytes)} bytes, each growing by up to ${n(facts.growthPerJobBytes)} bytes), ` +
-                        over("Set a smaller jobStore.windowJobs, or leave it out to have it sized for you; keep step results small."),
+                        over(remedy),
                 );
             }
         }

@@ -144,6 +144,16 @@ describe("the policy pack", () => {
             expect(await check(payloadBudget, await stack({ limits: { maxJobs: 2000, maxJobBytes: 64 } }), { maxShareOfLimit: 1 })).to.deep.equal([]);
         });
 
+        it("by reference at a stricter share, names the largest window that fits it, and that window passes", async () => {
+            const byRef = (await check(payloadBudget, dev, { maxShareOfLimit: 0.25 })).find((v) => v.message.startsWith("reading jobs by reference"))!;
+            const advised = Number(/Set jobStore\.windowJobs to at most ([\d,]+) /.exec(byRef.message)?.[1].replace(/,/g, ""));
+            expect(advised).to.be.within(1, (dev.outputs.capacity as { byReference: { windowJobs: number } }).byReference.windowJobs - 1);
+            const windowMessages = async (windowJobs: number) =>
+                messages(await check(payloadBudget, await stack({ jobStore: { windowJobs } }), { maxShareOfLimit: 0.25 })).filter((m) => m.startsWith("reading jobs by reference"));
+            expect(await windowMessages(advised)).to.deep.equal([]);
+            expect(await windowMessages(advised + 1)).to.have.length(1);
+        });
+
         it("holds a map workflow to the same budget", async () => {
             expect(await check(payloadBudget, await stack({ strategy: "map" }))).to.deep.equal([]);
             expect(await check(payloadBudget, await stack({ strategy: "map", limits: { maxJobs: 2000, maxJobBytes: 64 } }))).to.have.length(1);
