@@ -98,8 +98,13 @@ export function stateMachinePolicy(input: StateMachinePolicyInput): PolicyDocume
  * a redrive, redrive it and read its last history event. All are derived from the state machine's own ARN.
  */
 export function handOverPolicy(stateMachineArn: string): PolicyDocument {
-    const [arn, partition, service, region, account, kind, name] = stateMachineArn.split(":");
-    if (arn !== "arn" || service !== "states" || kind !== "stateMachine" || !name) throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+    const [arn, partition, service, region, account, kind, name] = String(stateMachineArn).split(":");
+    if (arn !== "arn" || service !== "states" || kind !== "stateMachine" || !name) {
+        // Only a mock engine returns anything else: say what its newResource must give.
+        throw new Error(
+            `the state machine's arn is ${JSON.stringify(stateMachineArn)}, not a state machine ARN; the hand-over grant is made from it (under pulumi.runtime.setMocks, return arn:aws:states:REGION:ACCOUNT:stateMachine:NAME for aws:sfn/stateMachine:StateMachine)`,
+        );
+    }
     return {
         Version: "2012-10-17",
         Statement: [

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IteratorWorkflow } from "../components/iteratorWorkflow";
+import { handOverPolicy } from "../components/iam";
 import { moveToEndArchive } from "../components/moveToEndCode";
 import type { IteratorWorkflowArgs } from "../components/types";
 import { ACCOUNT, archiveFiles, readStackConfig, synthesize, type Synthesis, type SynthResource } from "../local/synth";
@@ -372,5 +373,18 @@ describe("stack config", () => {
 
     it("reports an unknown stack by name", () => {
         expect(() => readStackConfig("nope")).to.throw(/unknown stack "nope": there is no Pulumi.nope.yaml \(stacks here: dev/);
+    });
+});
+
+describe("the hand-over grant", () => {
+    it("is made from the state machine's ARN, and anything else (a mock's made-up ARN, none at all) is one line saying what to return", () => {
+        const machine = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:meetings`;
+        const doc = handOverPolicy(machine);
+        expect(doc.Statement.find((s) => s.Sid === "StartNextExecution")?.Resource).to.equal(machine);
+        for (const arn of [undefined, `arn:aws:mock:us-east-1:${ACCOUNT}:meetings`]) {
+            expect(() => handOverPolicy(arn as unknown as string)).to.throw(
+                `the state machine's arn is ${JSON.stringify(arn)}, not a state machine ARN; the hand-over grant is made from it (under pulumi.runtime.setMocks, return arn:aws:states:REGION:ACCOUNT:stateMachine:NAME for aws:sfn/stateMachine:StateMachine)`,
+            );
+        }
     });
 });
